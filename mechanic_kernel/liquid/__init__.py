@@ -1,0 +1,1 @@
+"""Mechanic Liquid: the dialect of Liquid that Mechanic tasks are written in."""
