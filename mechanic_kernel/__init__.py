@@ -1,1 +1,47 @@
-"""mechanic-kernel."""
+"""mechanic-kernel: a local workbench for Mechanic-style webhook automation.
+
+The public API is what this module exports; widgets, notebooks and the Jupyter extension use nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .clock import Clock
+from .clock import FrozenClock
+from .errors import BadRequest
+from .errors import Conflict
+from .errors import Forbidden
+from .errors import InvalidInput
+from .errors import MechanicError
+from .errors import NotFound
+from .errors import PayloadTooLarge
+from .events import Event
+from .events import RawRequest
+from .webhooks.models import Webhook
+from .webhooks.models import WebhookMode
+from .workbench import Workbench
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BadRequest",
+    "Clock",
+    "Conflict",
+    "Event",
+    "Forbidden",
+    "FrozenClock",
+    "InvalidInput",
+    "MechanicError",
+    "NotFound",
+    "PayloadTooLarge",
+    "RawRequest",
+    "Webhook",
+    "WebhookMode",
+    "Workbench",
+]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    """Where Jupyter finds the server extension (imported lazily so the engine never needs Jupyter)."""
+    return [{"module": "mechanic_kernel.server.extension"}]

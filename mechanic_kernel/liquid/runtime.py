@@ -38,6 +38,11 @@ class Runtime:
         deadline: ``time.monotonic()`` value after which the render must stop; None for no deadline.
         shopify_queries: every query the ``shopify`` filter was given, in order (also in preview).
         permissions: scopes named by the ``permissions`` tag.
+        max_loop_iterations: loop iterations allowed in the whole render, all loops together; None for no limit.
+        max_output_size: characters allowed in the rendered output (and in any one capture); None for no limit.
+        render_timeout: seconds a render may take; ``render`` sets ``deadline`` from it when ``deadline`` is
+            None. None (with no deadline) means no time limit.
+        loop_iterations: loop iterations counted so far in this render.
     """
 
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
@@ -50,6 +55,10 @@ class Runtime:
     deadline: float | None = None
     shopify_queries: list[dict[str, Any]] = field(default_factory=list)
     permissions: list[str] = field(default_factory=list)
+    max_loop_iterations: int | None = 1_000_000
+    max_output_size: int | None = 16 * 1024 * 1024
+    render_timeout: float | None = 20.0
+    loop_iterations: int = 0
 
     def local_now(self) -> dt.datetime:
         """``now`` in the shop's time zone."""

@@ -1,77 +1,48 @@
-"""The store's schema as plain SQL, applied as numbered migrations tracked in ``PRAGMA user_version``."""
+"""The store's schema: numbered SQL files in ``migrations/``, applied in order and recorded in the store.
+
+A released migration is never edited; a change is a new file. Files are named ``NNNN_what.sql`` and applied
+by number, each in the same transaction as the row that records it in ``schema_migrations``.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from importlib import resources
 
-# Append only: a released migration is never edited, a change is a new entry.
-MIGRATIONS: list[str] = [
-    # 1: webhooks, settings, events and the raw request behind each webhook event.
-    """
-    CREATE TABLE webhooks (
-        id TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        topic TEXT NOT NULL,
-        mode TEXT NOT NULL DEFAULT 'auto' CHECK (mode IN ('auto', 'full')),
-        enabled INTEGER NOT NULL DEFAULT 1,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    );
-    CREATE TABLE settings (
-        key TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    );
-    CREATE TABLE events (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        id TEXT NOT NULL UNIQUE,
-        topic TEXT NOT NULL,
-        data TEXT,
-        source TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        webhook_id TEXT,
-        webhook_request_id TEXT UNIQUE,
-        parent_id TEXT
-    );
-    CREATE INDEX events_by_topic ON events (topic, seq);
-    CREATE INDEX events_by_created_at ON events (created_at);
-    CREATE INDEX events_by_webhook ON events (webhook_id, seq);
-    CREATE TABLE webhook_requests (
-        request_id TEXT PRIMARY KEY,
-        event_id TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
-        webhook_id TEXT NOT NULL,
-        client TEXT,
-        mode TEXT NOT NULL,
-        method TEXT NOT NULL,
-        path TEXT NOT NULL,
-        query_string TEXT,
-        headers TEXT NOT NULL,
-        body BLOB NOT NULL,
-        client_ip TEXT,
-        received_at TEXT NOT NULL
-    );
-    CREATE INDEX webhook_requests_by_event ON webhook_requests (event_id);
-    """,
-]
+_MIGRATIONS = "mechanic_kernel.store.migrations"
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Bring the database up to the newest schema; return the version it is at."""
+def migrations() -> list[tuple[str, str]]:
+    """Every migration as ``(name, sql)``, in order."""
+    files = sorted(entry for entry in resources.files(_MIGRATIONS).iterdir() if entry.name.endswith(".sql"))
+    return [(entry.name.removesuffix(".sql"), entry.read_text(encoding="utf-8")) for entry in files]
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply the migrations this database lacks; return the names applied."""
+    applied: list[str] = []
     conn.execute("BEGIN IMMEDIATE")
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > len(MIGRATIONS):
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL"
+                     " DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))")
+        done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
+        known = migrations()
+        unknown = done - {name for name, _ in known}
+        if unknown:
             raise sqlite3.DatabaseError(
-                f"schema version {version} is newer than this mechanic-kernel knows ({len(MIGRATIONS)}); upgrade it"
-            )
-        for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
+                f"the store was migrated by a newer mechanic-kernel ({', '.join(sorted(unknown))}); upgrade it")
+        for name, sql in known:
+            if name in done:
+                continue
             for statement in _statements(sql):
                 conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("INSERT INTO schema_migrations (name) VALUES (?)", (name,))
+            applied.append(name)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    return len(MIGRATIONS)
+    return applied
 
 
 def _statements(sql: str) -> list[str]:

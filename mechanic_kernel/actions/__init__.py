@@ -1,0 +1,1 @@
+"""Action types: one module per type, registered in :mod:`.registry`."""

@@ -1,0 +1,67 @@
+"""``mechanic-kernel events …``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from .common import emit
+from .common import open_workbench
+from .common import table
+
+LIST_FIELDS = ["id", "topic", "created_at", "webhook_id", "webhook_request_id"]
+
+
+def register(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Add the ``events`` group."""
+    group = commands.add_parser("events", help="list and inspect events", parents=[common])
+    sub = group.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    listing = sub.add_parser("list", help="events, newest first", parents=[common])
+    listing.add_argument("--topic")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--search", help="an event id, a request id, or text in the topic or data")
+    listing.set_defaults(run=_list)
+    show = sub.add_parser("show", help="one event with its data and raw request", parents=[common])
+    show.add_argument("id", metavar="ID_OR_REQUEST_ID")
+    show.set_defaults(run=_show)
+
+
+def _list(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise SystemExit("error: --limit must be at least 1")
+    with open_workbench(args) as workbench:
+        events = workbench.list_events(topic=args.topic, limit=args.limit, search=args.search)
+        rows = [{field: getattr(event, field) for field in LIST_FIELDS} for event in events]
+        emit(args, rows, lambda rows: table(rows, LIST_FIELDS))
+    return 0
+
+
+def event_record(workbench: Any, event_id: str) -> dict[str, Any]:
+    """The ``events show`` object."""
+    event = workbench.event(event_id)
+    record = {key: value for key, value in event.to_dict().items() if key != "parent_id"}
+    record["parent_id"] = event.parent_id
+    record["request"] = workbench.request_of(event).summary() if event.webhook_request_id else None
+    return record
+
+
+def _human(record: dict[str, Any]) -> str:
+    lines = [f"event {record['id']}", f"  topic:      {record['topic']}", f"  created_at: {record['created_at']}",
+             f"  source:     {record['source']}"]
+    if record["request"]:
+        request = record["request"]
+        lines += [f"  request:    {request['method']} {request['path']}"
+                  + (f"?{request['query_string']}" if request["query_string"] is not None else ""),
+                  f"  request id: {record['webhook_request_id']}",
+                  f"  from:       {request['client_ip']} ({request['body_size']} bytes, "
+                  f"{request['content_type'] or 'no content type'})"]
+    lines.append("  data:")
+    lines += ["    " + line for line in json.dumps(record["data"], indent=2, ensure_ascii=False).splitlines()]
+    return "\n".join(lines)
+
+
+def _show(args: argparse.Namespace) -> int:
+    with open_workbench(args) as workbench:
+        emit(args, event_record(workbench, args.id), _human)
+    return 0

@@ -1,0 +1,85 @@
+"""Render limits python-liquid does not have: cumulative loop iterations, output size, a deadline.
+
+python-liquid's ``loop_iteration_limit`` is checked per loop (two loops of 6,000 pass a 10,000 limit) and it
+has no time limit at all, so the Mechanic dialect counts iterations itself across the whole render (in the
+:class:`~mechanic_kernel.liquid.runtime.Runtime`, which every context of a render shares) and checks the
+runtime's deadline on every iteration and in every Mechanic tag. Defaults are in ``Runtime`` and explained
+in docs/decisions.md, "Liquid dialect".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from io import StringIO
+from typing import TYPE_CHECKING
+from typing import Any
+
+from liquid.exceptions import ResourceLimitError
+
+from mechanic_kernel.liquid.runtime import Runtime
+from mechanic_kernel.liquid.runtime import runtime_of
+
+if TYPE_CHECKING:
+    from liquid import RenderContext
+    from liquid.token import Token
+
+
+class RenderLimitError(ResourceLimitError):
+    """A render went past one of its limits.
+
+    Attributes:
+        limit: which limit: ``"loop_iterations"``, ``"output_size"`` or ``"render_time"``.
+    """
+
+    def __init__(self, message: str, *, limit: str, token: Token | None = None):
+        super().__init__(message, token=token)
+        self.limit = limit
+
+
+def check_deadline(runtime: Runtime, token: Token | None = None) -> None:
+    """Raise :class:`RenderLimitError` when the render's deadline has passed."""
+    if runtime.deadline is not None and time.monotonic() > runtime.deadline:
+        raise RenderLimitError(
+            f"render time limit reached (the render took longer than {runtime.render_timeout} s)",
+            limit="render_time",
+            token=token,
+        )
+
+
+def counted(items: Iterator[Any], runtime: Runtime) -> Iterator[Any]:
+    """Yield ``items``, counting each as a loop iteration of the render and checking the deadline."""
+    limit = runtime.max_loop_iterations
+    for item in items:
+        runtime.loop_iterations += 1
+        if limit is not None and runtime.loop_iterations > limit:
+            raise RenderLimitError(
+                f"loop iteration limit reached ({limit} iterations in all loops of the render)",
+                limit="loop_iterations",
+            )
+        check_deadline(runtime)
+        yield item
+
+
+class LimitedBuffer(StringIO):
+    """An output buffer that stops the render once it holds more than the runtime's output limit."""
+
+    def __init__(self, runtime: Runtime):
+        super().__init__()
+        self.limit = runtime.max_output_size
+        self.size = 0
+
+    def write(self, text: str) -> int:
+        """Write ``text``, raising :class:`RenderLimitError` past the limit (counted in characters)."""
+        if text and self.limit is not None:
+            self.size += len(text)
+            if self.size > self.limit:
+                raise RenderLimitError(
+                    f"output size limit reached (more than {self.limit} characters)", limit="output_size"
+                )
+        return super().write(text)
+
+
+def buffer_for(context: RenderContext) -> LimitedBuffer:
+    """A new limited buffer for ``context``'s render (for captures and tag bodies)."""
+    return LimitedBuffer(runtime_of(context))

@@ -1,0 +1,55 @@
+"""The Tornado application and HTTP server used by ``serve`` and by the server embedded in a kernel."""
+
+from __future__ import annotations
+
+import socket
+from typing import TYPE_CHECKING
+from typing import Any
+
+from tornado import netutil
+from tornado.httpserver import HTTPServer
+from tornado.web import Application
+
+from .fastpath import MechanicDelegate
+from .handlers.status import StatusHandler
+from .handlers.webhook import WebhookHandler
+
+if TYPE_CHECKING:
+    from ..workbench import Workbench
+
+# The fast path enforces the workbench's own body limit and answers 413; Tornado must not cut in first.
+SERVER_BODY_LIMIT = 2**62
+
+
+def default_handlers(workbench: Workbench) -> list[tuple[str, type, dict[str, Any]]]:
+    """Routes served outside Jupyter (the extension mounts the same handler classes)."""
+    args = {"workbench": workbench}
+    return [
+        (r"/mechanic/webhooks?/[^/]+(?:/[^/]+)?/?", WebhookHandler, args),
+        (r"/(?:mechanic/?)?", StatusHandler, args),
+    ]
+
+
+def make_app(workbench: Workbench) -> Application:
+    """The Tornado application for ``workbench``."""
+    return Application(default_handlers(workbench))
+
+
+def start_server(workbench: Workbench, host: str = "127.0.0.1", port: int = 0) -> tuple[HTTPServer, str]:
+    """Listen on ``host:port`` (0 picks a free port) on the current IOLoop; return the server and its URL.
+
+    Raises:
+        OSError: when the address cannot be bound (port in use, bad host).
+    """
+    sockets = netutil.bind_sockets(port, host, family=socket.AF_INET if host in ("127.0.0.1", "0.0.0.0")
+                                   else socket.AF_UNSPEC)
+    server = HTTPServer(MechanicDelegate(make_app(workbench), workbench.receiver),
+                        max_body_size=SERVER_BODY_LIMIT, idle_connection_timeout=60, body_timeout=120)
+    server.add_sockets(sockets)
+    bound_port = sockets[0].getsockname()[1]
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    if ":" in shown_host:
+        shown_host = f"[{shown_host}]"
+    url = f"http://{shown_host}:{bound_port}"
+    workbench.server_url = url
+    return server, url

@@ -1,0 +1,1 @@
+"""Thin Tornado handlers over the Workbench."""

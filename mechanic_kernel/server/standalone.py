@@ -1,0 +1,39 @@
+"""``mechanic-kernel serve``: the workbench's HTTP server on its own, until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from typing import TYPE_CHECKING
+
+from ..runtime_file import clear_server_note
+from ..settings import parse_public_url
+from ..runtime_file import write_server_note
+from .app import start_server
+
+if TYPE_CHECKING:
+    from ..workbench import Workbench
+
+
+async def serve(workbench: Workbench, host: str, port: int, public_url: str | None = None) -> None:
+    """Serve until a stop signal arrives, then finish in-flight writes and exit."""
+    server, url = start_server(workbench, host, port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    if public_url:
+        workbench.public_url_override = parse_public_url(public_url)
+    write_server_note(workbench.home, url, "serve", public_url=workbench.public_url_override)
+    print(f"mechanic-kernel serving {url}", flush=True)
+    print(f"webhook URLs start with {workbench.base_url()}/mechanic/webhooks/", flush=True)
+    print(f"home: {workbench.home}", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        server.stop()
+        await server.close_all_connections()
+        clear_server_note(workbench.home)
+        workbench.close()
+        print("mechanic-kernel stopped", file=sys.stderr, flush=True)

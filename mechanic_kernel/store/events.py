@@ -1,0 +1,114 @@
+"""SQL for events and the raw requests behind webhook events."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from concurrent.futures import Future
+from typing import Any
+
+from ..events import Event
+from ..events import RawRequest
+from .database import Database
+
+_COLUMNS = "id, topic, data, source, created_at, webhook_id, webhook_request_id, parent_id"
+_INSERT_EVENT = f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)"
+_INSERT_REQUEST = (
+    "INSERT INTO webhook_requests (request_id, event_id, webhook_id, client, mode, method, path, query_string,"
+    " headers, body, client_ip, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+
+def _event(row: sqlite3.Row) -> Event:
+    return Event(
+        id=row["id"],
+        topic=row["topic"],
+        data=None if row["data"] is None else json.loads(row["data"]),
+        source=row["source"],
+        created_at=row["created_at"],
+        webhook_id=row["webhook_id"],
+        webhook_request_id=row["webhook_request_id"],
+        parent_id=row["parent_id"],
+    )
+
+
+def _event_values(event: Event) -> tuple[Any, ...]:
+    return (event.id, event.topic, json.dumps(event.data, ensure_ascii=False), event.source, event.created_at,
+            event.webhook_id, event.webhook_request_id, event.parent_id)
+
+
+class EventStore:
+    """Event rows and webhook request rows."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def add_from_webhook(self, event: Event, request: RawRequest) -> Future[None]:
+        """Store an event with the request behind it, atomically; the future resolves once committed."""
+        event_values = _event_values(event)
+        request_values = (
+            request.request_id, event.id, request.webhook_id, request.client, request.mode, request.method,
+            request.path, request.query_string, json.dumps(request.headers, ensure_ascii=False), request.body,
+            request.client_ip, request.received_at,
+        )
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(_INSERT_EVENT, event_values)
+            conn.execute(_INSERT_REQUEST, request_values)
+
+        return self.db.write(work)
+
+    def add(self, event: Event) -> Future[None]:
+        """Store an event that no HTTP request created."""
+        values = _event_values(event)
+        return self.db.write(lambda conn: conn.execute(_INSERT_EVENT, values) and None)
+
+    def get(self, event_id: str) -> Event | None:
+        """The event with this id or this webhook request id, or None."""
+        row = self.db.query_one(
+            f"SELECT {_COLUMNS} FROM events WHERE id = ? UNION ALL "
+            f"SELECT {_COLUMNS} FROM events WHERE webhook_request_id = ? LIMIT 1",
+            (event_id, event_id),
+        )
+        return _event(row) if row else None
+
+    def list(self, *, topic: str | None = None, webhook_id: str | None = None, limit: int | None = 50,
+             search: str | None = None) -> list[Event]:
+        """Events newest first, optionally filtered by topic, webhook or a request/event id."""
+        clauses, params = [], []
+        if topic:
+            clauses.append("topic = ?")
+            params.append(topic)
+        if webhook_id:
+            clauses.append("webhook_id = ?")
+            params.append(webhook_id)
+        if search:
+            clauses.append("(id = ? OR webhook_request_id = ? OR topic LIKE ? OR data LIKE ?)")
+            params += [search, search, f"%{search}%", f"%{search}%"]
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        limit_sql = "" if limit is None else f"LIMIT {int(limit)}"
+        rows = self.db.query(f"SELECT {_COLUMNS} FROM events {where} ORDER BY seq DESC {limit_sql}", tuple(params))
+        return [_event(row) for row in rows]
+
+    def count(self) -> int:
+        """How many events are stored."""
+        return self.db.query_one("SELECT count(*) FROM events")[0]
+
+    def request(self, request_id: str) -> RawRequest | None:
+        """The raw request with this id, or None."""
+        row = self.db.query_one("SELECT * FROM webhook_requests WHERE request_id = ?", (request_id,))
+        if row is None:
+            return None
+        return RawRequest(
+            request_id=row["request_id"],
+            webhook_id=row["webhook_id"],
+            client=row["client"],
+            mode=row["mode"],
+            method=row["method"],
+            path=row["path"],
+            query_string=row["query_string"],
+            headers=[tuple(pair) for pair in json.loads(row["headers"])],
+            body=bytes(row["body"]),
+            client_ip=row["client_ip"],
+            received_at=row["received_at"],
+        )

@@ -1,0 +1,64 @@
+"""SQL for webhooks."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from ..webhooks.models import Webhook
+from ..webhooks.models import WebhookMode
+from .database import Database
+
+_COLUMNS = "id, name, topic, mode, enabled, created_at, updated_at"
+
+
+def _webhook(row: sqlite3.Row) -> Webhook:
+    return Webhook(
+        id=row["id"],
+        name=row["name"],
+        topic=row["topic"],
+        mode=WebhookMode(row["mode"]),
+        enabled=bool(row["enabled"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+class WebhookStore:
+    """Webhook rows."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def insert(self, webhook: Webhook) -> None:
+        """Store a new webhook."""
+        values = (webhook.id, webhook.name, webhook.topic, webhook.mode.value, int(webhook.enabled),
+                  webhook.created_at, webhook.updated_at)
+        self.db.write_sync(lambda conn: conn.execute(f"INSERT INTO webhooks ({_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
+                                                     values))
+
+    def get(self, webhook_id: str) -> Webhook | None:
+        """The webhook with this id, or None."""
+        row = self.db.query_one(f"SELECT {_COLUMNS} FROM webhooks WHERE id = ?", (webhook_id,))
+        return _webhook(row) if row else None
+
+    def list(self) -> list[Webhook]:
+        """Every webhook, oldest first."""
+        return [_webhook(row) for row in self.db.query(f"SELECT {_COLUMNS} FROM webhooks ORDER BY created_at, id")]
+
+    def update(self, webhook_id: str, fields: dict[str, Any]) -> bool:
+        """Set columns of one webhook; True if it exists."""
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        values = [value.value if isinstance(value, WebhookMode) else value for value in fields.values()]
+
+        def work(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(f"UPDATE webhooks SET {assignments} WHERE id = ?", (*values, webhook_id))
+            return cursor.rowcount == 1
+
+        return self.db.write_sync(work)
+
+    def delete(self, webhook_id: str) -> bool:
+        """Remove one webhook (its events stay); True if it existed."""
+        return self.db.write_sync(
+            lambda conn: conn.execute("DELETE FROM webhooks WHERE id = ?", (webhook_id,)).rowcount == 1
+        )

@@ -1,0 +1,1 @@
+"""Mechanic webhooks: URLs that turn any HTTP request into an event."""

@@ -1,0 +1,119 @@
+"""The Workbench: one object that wires store, settings, webhooks and ingest for notebooks, servers and the CLI."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
+
+from .clock import Clock
+from .errors import NotFound
+from .events import Event
+from .events import RawRequest
+from .home import resolve_home
+from .runtime_file import read_server_note
+from .settings import Settings
+from .store import open_store
+from .webhooks.models import WebhookMode
+from .webhooks.receiver import WebhookReceiver
+from .webhooks.receiver import reinterpret
+from .webhooks.service import Webhooks
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DEFAULT_PORT = 8765
+DEFAULT_BASE_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
+
+
+class Workbench:
+    """A local Mechanic: webhooks, events and settings kept in a home folder.
+
+    Args:
+        home: the home folder; else ``MECHANIC_HOME``; else the per-user default (see :mod:`.home`).
+        clock: the clock events are stamped with (a :class:`~mechanic_kernel.clock.FrozenClock` in tests).
+    """
+
+    def __init__(self, home: str | os.PathLike[str] | None = None, *, clock: Clock | None = None) -> None:
+        self.home: Path = resolve_home(home)
+        self.clock = clock or Clock()
+        self.store = open_store(self.home)
+        self.settings = Settings(self.store.settings)
+        self.webhooks = Webhooks(self.store.webhooks, self.clock, self.base_url)
+        self.server_url: str | None = None
+        self.public_url_override: str | None = None
+        self.receiver = WebhookReceiver(self.store, self.settings, self.clock, own_origins=self._own_origins)
+
+    def __repr__(self) -> str:
+        return f"Workbench(home={str(self.home)!r})"
+
+    def __enter__(self) -> Workbench:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- URLs --------------------------------------------------------------------------------------------
+    def base_url(self) -> str:
+        """Where senders reach this workbench.
+
+        In order: the ``--public-url`` of a server run, the ``public_url`` setting, a running server's own URL,
+        and finally the default address of ``serve``.
+        """
+        note = read_server_note(self.home) or {}
+        return (self.public_url_override or note.get("public_url") or self.settings.get("public_url")
+                or self.server_url or note.get("url") or DEFAULT_BASE_URL)
+
+    def _own_origins(self) -> list[str]:
+        origins = []
+        note = read_server_note(self.home) or {}
+        for url in (self.server_url, self.public_url_override, note.get("url"), note.get("public_url")):
+            if url:
+                scheme, _, rest = url.partition("://")
+                origins.append(f"{scheme}://{rest.split('/', 1)[0]}")
+        return origins
+
+    # -- events ------------------------------------------------------------------------------------------
+    def list_events(self, *, topic: str | None = None, webhook_id: str | None = None, limit: int | None = 50,
+                    search: str | None = None) -> list[Event]:
+        """Events newest first."""
+        return self.store.events.list(topic=topic, webhook_id=webhook_id, limit=limit, search=search)
+
+    def event(self, event_id: str) -> Event:
+        """One event, by its id or by the ``x-request-id`` of the request that created it.
+
+        Raises:
+            NotFound: no such event.
+        """
+        event = self.store.events.get(event_id)
+        if event is None:
+            raise NotFound(f"no event with id or request id {event_id!r}")
+        return event
+
+    def request_of(self, event: Event | str) -> RawRequest:
+        """The raw HTTP request behind a webhook event.
+
+        Raises:
+            NotFound: the event was not created by a webhook request.
+        """
+        event = self.event(event) if isinstance(event, str) else event
+        raw = self.store.events.request(event.webhook_request_id) if event.webhook_request_id else None
+        if raw is None:
+            raise NotFound(f"event {event.id} was not created by a webhook request")
+        return raw
+
+    def reinterpret(self, event: Event | str, mode: WebhookMode | str) -> Any:
+        """The data the event would have had under another request mode (from its stored raw request)."""
+        return reinterpret(self.request_of(event), mode)
+
+    def events(self, *, topic: str | None = None, webhook_id: str | None = None, limit: int | None = None,
+               flatten: bool = True) -> pd.DataFrame:
+        """Events as a pandas DataFrame, newest first; ``data`` flattened into ``data.*`` columns."""
+        from .frames import events_frame
+
+        return events_frame(self.list_events(topic=topic, webhook_id=webhook_id, limit=limit), flatten=flatten)
+
+    def close(self) -> None:
+        """Flush pending writes and release the store."""
+        self.store.close()
