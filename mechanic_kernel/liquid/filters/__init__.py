@@ -15,7 +15,9 @@ from mechanic_kernel.liquid.filters import crypto
 from mechanic_kernel.liquid.filters import data
 from mechanic_kernel.liquid.filters import date
 from mechanic_kernel.liquid.filters import hash
+from mechanic_kernel.liquid.filters import regex
 from mechanic_kernel.liquid.filters import shopify
+from mechanic_kernel.liquid.filters import string
 
 if TYPE_CHECKING:
     from liquid import Environment
@@ -60,6 +62,26 @@ def register(env: Environment) -> None:
     env.add_filter("decode_base64", data.base64_decode)  # deprecated alias
     env.add_filter("base64url", data.base64_url_safe_encode)  # deprecated alias
     env.add_filter("decode_base64url", data.base64_url_safe_decode)  # deprecated alias
+
+    # string
+    env.add_filter("unindent", string.unindent)
+    env.add_filter("split", string.split)
+    env.add_filter("replace", string.replace)
+    env.add_filter("e164", string.e164)
+    env.add_filter("browser", string.browser)
+    env.add_filter("currency", string.currency)
+    env.add_filter("handleize", string.handleize)
+    env.add_filter("handle", string.handleize)
+    env.add_filter("pluralize", string.pluralize)
+    env.add_filter("add_tag", string.add_tag)  # deprecated
+    env.add_filter("add_tags", string.add_tags)  # deprecated
+    env.add_filter("remove_tag", string.remove_tag)  # deprecated
+    env.add_filter("remove_tags", string.remove_tags)  # deprecated
+    env.add_filter("img_url", string.img_url)  # deprecated
+
+    # regex
+    env.add_filter("match", regex.match)
+    env.add_filter("scan", regex.scan)
 
     # crypto
     env.add_filter("md5", crypto.md5)
