@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TextIO
 
 from liquid.ast import BlockNode
+from liquid.ast import Node
+from liquid.builtin.expressions import Filter
+from liquid.builtin.expressions import FilteredExpression
+from liquid.builtin.expressions import PositionalArgument
 from liquid.builtin.expressions.primitive import parse_primitive
 from liquid.exceptions import LiquidError
 from liquid.exceptions import LiquidSyntaxError
 from liquid.parser import get_parser
+from liquid.tag import Tag
 from liquid.token import TOKEN_COLON
 from liquid.token import TOKEN_COMMA
 from liquid.token import TOKEN_EOF
 from liquid.token import TOKEN_EXPRESSION
+from liquid.token import TOKEN_PIPE
 from liquid.token import TOKEN_TAG
 from liquid.token import TOKEN_WORD
 
 from mechanic_kernel.liquid.limits import buffer_for
 from mechanic_kernel.liquid.limits import check_deadline
 from mechanic_kernel.liquid.runtime import runtime_of
+from mechanic_kernel.liquid.values import to_json
 
 if TYPE_CHECKING:
     from liquid import Environment
@@ -93,9 +101,42 @@ def parse_tag_arguments(env: Environment, tokens: TokenStream) -> TagArguments:
         if token.kind in _NAME_KINDS and tokens.peek.kind == TOKEN_COLON:
             next(tokens)
             next(tokens)
-            arguments.keywords.append((token.value, parse_primitive(env, tokens)))
+            arguments.keywords.append((token.value, _parse_value(env, tokens)))
         else:
-            arguments.positional.append(parse_primitive(env, tokens))
+            arguments.positional.append(_parse_value(env, tokens))
+
+
+def _starts_keyword(tokens: TokenStream) -> bool:
+    """Whether the stream is on ``, name:`` (the start of the tag's next named argument)."""
+    if tokens.current.kind != TOKEN_COMMA or tokens.peek.kind not in _NAME_KINDS:
+        return False
+    position = tokens.pos + 2
+    return position < len(tokens.tokens) and tokens.tokens[position].kind == TOKEN_COLON
+
+
+def _parse_value(env: Environment, tokens: TokenStream) -> Expression:
+    """A literal or variable, optionally piped through filters with positional arguments.
+
+    Library tasks write ``{% log a: x | times: 100 | divided_by: y, b: z %}``; a comma followed by
+    ``name:`` starts the tag's next argument, so filters here take positional arguments only.
+    """
+    value = parse_primitive(env, tokens)
+    if tokens.current.kind != TOKEN_PIPE:
+        return value
+    start = value.token
+    filters: list[Filter] = []
+    while tokens.current.kind == TOKEN_PIPE:
+        next(tokens)
+        name = tokens.eat(TOKEN_WORD)
+        filter_arguments: list[Any] = []
+        if tokens.current.kind == TOKEN_COLON:
+            next(tokens)
+            filter_arguments.append(PositionalArgument(parse_primitive(env, tokens)))
+            while tokens.current.kind == TOKEN_COMMA and not _starts_keyword(tokens):
+                next(tokens)
+                filter_arguments.append(PositionalArgument(parse_primitive(env, tokens)))
+        filters.append(Filter(name, name.value, filter_arguments))
+    return FilteredExpression(start, value, filters)
 
 
 def expression_follows(stream: TokenStream) -> bool:
@@ -160,6 +201,63 @@ def body_json(text: str, token: Token, what: str) -> Any:
         raise TagBodyError(f"{what} is not valid JSON ({err}): {snippet!r}", token=token) from None
 
 
-def write_object(buffer: TextIO, text: str) -> int:
-    """Write one rendered JSON object; Mechanic's output is a stream of them."""
-    return buffer.write(text)
+class ValueNode(Node):
+    """A tag that writes ``{key: value}``: ``log`` and ``error`` (single, mapped and block forms)."""
+
+    __slots__ = ("key", "arguments", "block")
+
+    def __init__(self, token: Token, key: str, arguments: TagArguments, block: BlockNode | None):
+        super().__init__(token)
+        self.key = key
+        self.arguments = arguments
+        self.block = block
+        self.blank = False
+
+    def __str__(self) -> str:
+        head = f"{{% {self.key} {self.arguments} %}}"
+        return head if self.block is None else f"{head}{self.block}{{% end{self.key} %}}"
+
+    def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
+        """Write the object."""
+        if self.block is not None:
+            value = body_json(render_body(self.block, context, self.token), self.token, f"the {self.key} block")
+        else:
+            check_deadline(runtime_of(context), self.token)
+            values = [value.evaluate(context) for value in self.arguments.positional]
+            if self.arguments.keywords:
+                value = {name: value.evaluate(context) for name, value in self.arguments.keywords}
+            elif len(values) == 1:
+                value = values[0]
+            else:
+                value = values
+        return buffer.write(to_json({self.key: value}))
+
+    def children(self, static_context: Any = None, *, include_partials: bool = True) -> Iterable[Node]:
+        """The block, if any."""
+        if self.block is not None:
+            yield self.block
+
+    def expressions(self) -> Iterable[Expression]:
+        """Argument expressions."""
+        yield from self.arguments.expressions()
+
+
+class ValueTag(Tag):
+    """Parse a ``log``/``error``-style tag: with no arguments it is a block, otherwise inline."""
+
+    block = True
+    node_class = ValueNode
+
+    def parse(self, stream: TokenStream) -> Node:
+        """Parse one tag (and its block)."""
+        token = stream.expect(TOKEN_TAG, value=self.name)
+        if not expression_follows(stream):
+            block = parse_body(self.env, stream, token, self.end)
+            return self.node_class(token, self.name, TagArguments(), block)
+        next(stream)
+        arguments = parse_tag_arguments(self.env, stream.into_inner(tag=token, eat=False))
+        if arguments.positional and arguments.keywords:
+            raise LiquidSyntaxError(
+                f"{self.name} takes one value or named values, not both: {arguments}", token=token
+            )
+        return self.node_class(token, self.name, arguments, None)
