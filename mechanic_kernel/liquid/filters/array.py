@@ -25,6 +25,7 @@ from mechanic_kernel.liquid.filters.arguments import to_text
 from mechanic_kernel.liquid.filters.arguments import type_name
 from mechanic_kernel.liquid.filters.hash import compact_hash
 from mechanic_kernel.liquid.filters.hash import except_hash
+from mechanic_kernel.liquid.filters.hash import is_hash
 from mechanic_kernel.liquid.filters.hash import slice_hash
 
 
@@ -61,7 +62,7 @@ def except_(value: object, *names: object) -> Any:
     Raises:
         FilterError: the input is neither an array nor a hash.
     """
-    if isinstance(value, Mapping):
+    if is_hash(value):
         return except_hash(value, names)
     if isinstance(value, list | tuple):
         return [item for item in value if item not in names]
@@ -79,7 +80,7 @@ def slice_(value: object, *args: object) -> Any:
     Raises:
         FilterArgumentError: the offset or length of an array slice is not an integer.
     """
-    if isinstance(value, Mapping):
+    if is_hash(value):
         return slice_hash(value, args)
     if isinstance(value, list | tuple):
         if not 1 <= len(args) <= 2:
@@ -98,7 +99,7 @@ def slice_(value: object, *args: object) -> Any:
 def compact(value: object, *args: object) -> Any:
     """An array without nils (optionally: without items whose ``prop`` is nil), or a hash without
     top-level nil values."""
-    if isinstance(value, Mapping):
+    if is_hash(value):
         return compact_hash(value)
     return liquid_compact(value, *args)
 

@@ -59,7 +59,13 @@ def _flatten_names(names: tuple[object, ...]) -> list[Any]:
     return flat
 
 
+def is_hash(value: object) -> bool:
+    """Whether ``value`` is a hash (an undefined variable, though Mapping-like, is not)."""
+    return isinstance(value, Mapping) and not is_nil(value)
+
+
 def _mapping(name: str, value: object) -> Mapping[Any, Any]:
-    if isinstance(value, Mapping):
+    # An undefined variable is Mapping-like in python-liquid; Mechanic treats it as nil.
+    if isinstance(value, Mapping) and not is_nil(value):
         return value
     raise input_error(name, f"expected a hash, got {type_name(value)}")
