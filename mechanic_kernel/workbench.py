@@ -43,6 +43,7 @@ class Workbench:
         self.webhooks = Webhooks(self.store.webhooks, self.clock, self.base_url)
         self.server_url: str | None = None
         self.public_url_override: str | None = None
+        self._embedded: Any = None
         self.receiver = WebhookReceiver(self.store, self.settings, self.clock, own_origins=self._own_origins)
 
     def __repr__(self) -> str:
@@ -114,6 +115,31 @@ class Workbench:
 
         return events_frame(self.list_events(topic=topic, webhook_id=webhook_id, limit=limit), flatten=flatten)
 
+    # -- serving ------------------------------------------------------------------------------------------
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve this workbench's webhooks from a background thread (no Jupyter needed); return the base URL.
+
+        Calling it again while serving returns the same URL. :meth:`stop` or :meth:`close` ends it.
+        """
+        from .server.embedded import EmbeddedServer
+
+        if self._embedded is not None and self._embedded.running:
+            assert self._embedded.url is not None
+            return self._embedded.url
+        self._embedded = EmbeddedServer(self, host, port, background=self._background_jobs())
+        return self._embedded.start()
+
+    def _background_jobs(self) -> list[Any]:
+        """Coroutine factories a server of this workbench runs beside its HTTP handlers (the worker)."""
+        return []
+
+    def stop(self) -> None:
+        """Stop the server started by :meth:`serve`, if any."""
+        if self._embedded is not None:
+            self._embedded.stop()
+            self._embedded = None
+
     def close(self) -> None:
-        """Flush pending writes and release the store."""
+        """Stop serving, flush pending writes and release the store."""
+        self.stop()
         self.store.close()

@@ -35,15 +35,19 @@ def make_app(workbench: Workbench) -> Application:
     return Application(default_handlers(workbench))
 
 
-def start_server(workbench: Workbench, host: str = "127.0.0.1", port: int = 0) -> tuple[HTTPServer, str]:
+def start_server(workbench: Workbench, host: str = "127.0.0.1", port: int = 0, *,
+                 fast_path: bool = True) -> tuple[HTTPServer, str]:
     """Listen on ``host:port`` (0 picks a free port) on the current IOLoop; return the server and its URL.
+
+    ``fast_path=False`` serves webhooks through :class:`WebhookHandler` only, as the Jupyter extension does.
 
     Raises:
         OSError: when the address cannot be bound (port in use, bad host).
     """
     sockets = netutil.bind_sockets(port, host, family=socket.AF_INET if host in ("127.0.0.1", "0.0.0.0")
                                    else socket.AF_UNSPEC)
-    server = HTTPServer(MechanicDelegate(make_app(workbench), workbench.receiver),
+    app = make_app(workbench)
+    server = HTTPServer(MechanicDelegate(app, workbench.receiver) if fast_path else app,
                         max_body_size=SERVER_BODY_LIMIT, idle_connection_timeout=60, body_timeout=120)
     server.add_sockets(sockets)
     bound_port = sockets[0].getsockname()[1]
