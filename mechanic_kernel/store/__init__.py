@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .cache import CacheStore
 from .database import Database
 from .events import EventStore
+from .runs import RunStore
 from .settings import SettingsStore
 from .webhooks import WebhookStore
 
@@ -21,6 +23,8 @@ class Store:
         self.webhooks = WebhookStore(self.db)
         self.settings = SettingsStore(self.db)
         self.events = EventStore(self.db)
+        self.runs = RunStore(self.db)
+        self.cache = CacheStore(self.db)
 
     def close(self) -> None:
         """Flush pending writes and close the file."""

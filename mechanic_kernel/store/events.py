@@ -37,6 +37,13 @@ def _event_values(event: Event) -> tuple[Any, ...]:
             event.webhook_id, event.webhook_request_id, event.parent_id)
 
 
+def insert_event_run(conn: sqlite3.Connection, event_id: str, created_at: str) -> None:
+    """Queue the event run of a new event, in the transaction that stores the event."""
+    from .runs import insert_event_run as insert
+
+    insert(conn, event_id, created_at)
+
+
 class EventStore:
     """Event rows and webhook request rows."""
 
@@ -55,13 +62,19 @@ class EventStore:
         def work(conn: sqlite3.Connection) -> None:
             conn.execute(_INSERT_EVENT, event_values)
             conn.execute(_INSERT_REQUEST, request_values)
+            insert_event_run(conn, event.id, event.created_at)  # no event without its event run
 
         return self.db.write(work)
 
     def add(self, event: Event) -> Future[None]:
         """Store an event that no HTTP request created."""
         values = _event_values(event)
-        return self.db.write(lambda conn: conn.execute(_INSERT_EVENT, values) and None)
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(_INSERT_EVENT, values)
+            insert_event_run(conn, event.id, event.created_at)  # no event without its event run
+
+        return self.db.write(work)
 
     def get(self, event_id: str) -> Event | None:
         """The event with this id or this webhook request id, or None."""
