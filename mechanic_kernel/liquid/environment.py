@@ -24,6 +24,7 @@ from liquid.parser import get_parser
 from liquid.undefined import Undefined
 from liquid.utils import ReadOnlyChainMap
 
+from mechanic_kernel.liquid import filters
 from mechanic_kernel.liquid import tags
 from mechanic_kernel.liquid.expressions import MechanicTokenStream
 from mechanic_kernel.liquid.expressions import apply_blank_semantics
@@ -151,14 +152,7 @@ class MechanicEnvironment(Environment):
         """Register python-liquid's standard tags and filters, then Mechanic's."""
         super().setup_tags_and_filters(extra=extra)
         tags.register(self)
-        # TEMPORARY guard while the filters package is being written in parallel (remove once it exists).
-        try:
-            from mechanic_kernel.liquid import filters
-        except ImportError:  # pragma: no cover
-            return
-        register_filters = getattr(filters, "register", None)
-        if register_filters is not None:
-            register_filters(self)
+        filters.register(self)
 
     def _parse(self, source: str) -> list[Node]:
         nodes = get_parser(self).parse(MechanicTokenStream(self.tokenizer()(source)))
