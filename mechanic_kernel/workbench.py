@@ -116,16 +116,22 @@ class Workbench:
         return events_frame(self.list_events(topic=topic, webhook_id=webhook_id, limit=limit), flatten=flatten)
 
     # -- serving ------------------------------------------------------------------------------------------
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Serve this workbench's webhooks from a background thread (no Jupyter needed); return the base URL.
+    def serve(self, host: str = "127.0.0.1", port: int = 0, *, reuse: bool = True) -> str:
+        """Make sure this workbench's webhooks are served; return the base URL.
 
-        Calling it again while serving returns the same URL. :meth:`stop` or :meth:`close` ends it.
+        If another process (the Jupyter server that started this kernel, or ``mechanic-kernel serve``) already
+        serves this home, its URL is returned and nothing is started, unless ``reuse`` is False. Otherwise the
+        same handlers start on a background thread of this process. Calling it again returns the same URL;
+        :meth:`stop` or :meth:`close` ends a server this process started.
         """
         from .server.embedded import EmbeddedServer
 
         if self._embedded is not None and self._embedded.running:
             assert self._embedded.url is not None
             return self._embedded.url
+        note = read_server_note(self.home)
+        if reuse and note and note.get("pid") != os.getpid():
+            return str(note["url"])
         self._embedded = EmbeddedServer(self, host, port, background=self._background_jobs())
         return self._embedded.start()
 
