@@ -1,0 +1,115 @@
+"""Render limits: cumulative loop iterations, output size, memory and a wall-clock deadline."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from dataclasses import field
+from operator import attrgetter
+from typing import Any
+
+import pytest
+
+from liquidtools import run
+
+
+@dataclass
+class Case:
+    """A script that breaks a limit, with the runtime limits to use."""
+
+    description: str
+    source: str
+    limit: str
+    line: int
+    runtime: dict[str, Any] = field(default_factory=dict)
+
+
+TEST_CASES = [
+    Case(
+        "loop iterations are cumulative across loops",
+        "{% for x in (1..60) %}{% endfor %}\n{% for x in (1..60) %}{% endfor %}",
+        "loop_iterations",
+        2,
+        {"max_loop_iterations": 100},
+    ),
+    Case(
+        "nested loops count every iteration",
+        "{% for x in (1..20) %}\n{% for y in (1..20) %}{% endfor %}{% endfor %}",
+        "loop_iterations",
+        2,
+        {"max_loop_iterations": 100},
+    ),
+    Case(
+        "tablerow counts too",
+        "{% tablerow x in (1..200) %}{% endtablerow %}",
+        "loop_iterations",
+        1,
+        {"max_loop_iterations": 100},
+    ),
+    Case(
+        "output size",
+        '{% for x in (1..100) %}{% log "0123456789" %}{% endfor %}',
+        "output_size",
+        1,
+        {"max_output_size": 500},
+    ),
+    Case(
+        "capture size",
+        "\n{% capture c %}{% for x in (1..100) %}0123456789{% endfor %}{% endcapture %}",
+        "output_size",
+        2,
+        {"max_output_size": 500},
+    ),
+    Case(
+        "action body size",
+        '{% action "echo" %}"{% for x in (1..100) %}0123456789{% endfor %}"{% endaction %}',
+        "output_size",
+        1,
+        {"max_output_size": 500},
+    ),
+    Case(
+        "render time",
+        "{% log 1 %}\n{% for x in (1..100) %}\n{% for y in (1..100000) %}{% assign z = y %}{% endfor %}{% endfor %}",
+        "render_time",
+        3,
+        {"render_timeout": 0.2},
+    ),
+    Case(
+        "memory",
+        '{% assign s = "0123456789" %}{% for x in (1..40) %}{% assign s = s | append: s %}{% endfor %}',
+        "memory",
+        1,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", TEST_CASES, ids=attrgetter("description"))
+def test_limits(case: Case) -> None:
+    started = time.monotonic()
+    result = run(case.source, {}, **case.runtime)
+    assert time.monotonic() - started < 5
+    assert result.failure is not None
+    assert result.failure.kind == "limit"
+    assert result.failure.limit == case.limit
+    assert result.failure.line == case.line
+    assert case.limit.split("_")[0] in result.failure.message.replace("render time", "render_time")
+
+
+def test_objects_before_a_limit_are_kept() -> None:
+    result = run(
+        '{% log "before" %}{% for x in (1..200) %}{% endfor %}{% log "after" %}', {}, max_loop_iterations=100
+    )
+    assert result.logs == ["before"]
+    assert not result.ok
+
+
+def test_limits_can_be_switched_off() -> None:
+    result = run(
+        "{% for x in (1..300) %}{% endfor %}", {}, max_loop_iterations=None, max_output_size=None, render_timeout=None
+    )
+    assert result.failure is None
+
+
+def test_under_the_limit_passes() -> None:
+    result = run("{% for x in (1..50) %}{% endfor %}{% for x in (1..50) %}{% endfor %}", {}, max_loop_iterations=100)
+    assert result.failure is None

@@ -1,0 +1,116 @@
+"""The render API: results, failures by kind, caching, runtime wiring, untouched variables."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from operator import attrgetter
+
+import pytest
+
+from mechanic_kernel.liquid.render import Action
+from mechanic_kernel.liquid.render import RenderResult
+from mechanic_kernel.liquid.render import parse_template
+from mechanic_kernel.liquid.render import render
+from mechanic_kernel.liquid.runtime import Runtime
+from mechanic_kernel.liquid.runtime import runtime_of
+
+
+def test_result_lists_objects_in_rendered_order() -> None:
+    source = '{% log 1 %}{% action "echo", "a" %}{"log": 2}{% action "echo", "b" %}{% error "e" %}'
+    result = render(source, {})
+    assert [a.options for a in result.actions] == ["a", "b"]
+    assert result.logs == [1, 2]
+    assert result.errors == ["e"]
+    assert result.failure is None
+    assert not result.ok
+
+
+def test_raw_json_text_counts_as_objects() -> None:
+    source = '{"action": {"type": "echo", "options": {"a": 1, "__meta": "m", "__perform_event": false}}}'
+    result = render(source, {})
+    assert result.actions == [Action("echo", {"a": 1}, "m", False)]
+    assert result.ok
+
+
+def test_action_to_dict() -> None:
+    assert Action("echo", 1).to_dict() == {"type": "echo", "options": 1}
+    assert Action("echo", 1, {"m": 1}).to_dict() == {"type": "echo", "options": 1, "meta": {"m": 1}}
+
+
+def test_ok() -> None:
+    assert RenderResult().ok
+    assert not RenderResult(errors=["x"]).ok
+
+
+@dataclass
+class FailureCase:
+    """A script that does not render, and how it fails."""
+
+    description: str
+    source: str
+    kind: str
+    line: int | None
+    message: str
+
+
+FAILURE_CASES = [
+    FailureCase("syntax error line", "{% log 1 %}\n\n{% if %}", "syntax", 3, ""),
+    FailureCase("unclosed if", "{% if true %}\n{% log 1 %}", "syntax", None, "endif"),
+    FailureCase("unknown tag", "\n{% frobnicate %}", "syntax", 2, "frobnicate"),
+    FailureCase("bad output expression", "{{ 1 + }}", "syntax", 1, ""),
+    FailureCase("stray text", "hello {% log 1 %}", "output", 1, "'hello"),
+    FailureCase("action without a type", '{"action": {"options": 1}}', "output", None, 'string "type"'),
+    FailureCase("filter error", '{{ "{" | parse_json }}', "render", 1, ""),
+]
+
+
+@pytest.mark.parametrize("case", FAILURE_CASES, ids=attrgetter("description"))
+def test_failures(case: FailureCase) -> None:
+    result = render(case.source, {})
+    assert result.failure is not None
+    assert result.failure.kind == case.kind
+    if case.line is not None:
+        assert result.failure.line == case.line
+    assert case.message in result.failure.message
+    assert not result.ok
+
+
+def test_parse_is_cached_by_source() -> None:
+    assert parse_template("{% log 'cached' %}") is parse_template("{% log 'cached' %}")
+
+
+def test_runtime_is_attached_and_records() -> None:
+    runtime = Runtime()
+    template = parse_template("{% permissions %}read_orders{% endpermissions %}{% log 1 %}")
+    result = render(template_source := "{% permissions %}read_orders{% endpermissions %}{% log 1 %}", {}, runtime)
+    assert template is parse_template(template_source)
+    assert result.permissions == ["read_orders"]
+    assert runtime.deadline is not None
+    assert runtime.loop_iterations == 0
+
+
+def test_shopify_queries_come_from_the_runtime() -> None:
+    runtime = Runtime(preview=True)
+    runtime.shopify_queries.append({"query": "{ shop { name } }", "variables": None})
+    result = render("", {}, runtime)
+    assert result.shopify_queries == [{"query": "{ shop { name } }", "variables": None}]
+
+
+def test_runtime_of_a_render_context() -> None:
+    template = parse_template("")
+    context = template.context_class(template, globals={})
+    assert isinstance(runtime_of(context), Runtime)
+
+
+def test_variables_are_not_modified() -> None:
+    variables = {"event": {"data": {"tags": ["a"]}}, "options": {"x": 1}}
+    before = copy.deepcopy(variables)
+    render('{% assign event["data"]["tags"][0] = "z" %}{% assign options["y"] = 2 %}{% assign event = 1 %}', variables)
+    assert variables == before
+
+
+def test_missing_variables_are_nil() -> None:
+    result = render("{% log nope.deeper %}{% action 'echo', nope %}", {})
+    assert result.logs == [None]
+    assert result.actions == [Action("echo", None)]
