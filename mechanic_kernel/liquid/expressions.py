@@ -13,6 +13,7 @@ Two rules live here:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Mapping
@@ -70,6 +71,10 @@ _WORD_KEYWORDS = frozenset(
 )
 
 
+# A quick test for expressions that may need fixing; most do not, and skip the token-by-token pass.
+_MAY_NEED_FIX = re.compile(r"\b(?:limit|offset|cols)\b|\.\s*(?:" + "|".join(sorted(_WORD_KEYWORDS)) + r")\b")
+
+
 def tokenize_expression(source: str, parent_token: Token) -> Iterator[Token]:
     """Tokenize a tag or output expression the way Mechanic (Ruby) Liquid reads it.
 
@@ -81,6 +86,8 @@ def tokenize_expression(source: str, parent_token: Token) -> Iterator[Token]:
         python-liquid expression tokens, with reserved words turned back into names where Ruby Liquid
         reads them as names.
     """
+    if not _MAY_NEED_FIX.search(source):
+        return tokenize(source, parent_token=parent_token)
     tokens = list(tokenize(source, parent_token=parent_token))
     last = len(tokens) - 1
     for index, token in enumerate(tokens):
