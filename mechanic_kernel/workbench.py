@@ -15,6 +15,7 @@ from .home import resolve_home
 from .runtime_file import read_server_note
 from .settings import Settings
 from .store import open_store
+from .tasks.service import Tasks
 from .webhooks.models import WebhookMode
 from .webhooks.receiver import WebhookReceiver
 from .webhooks.receiver import reinterpret
@@ -41,6 +42,7 @@ class Workbench:
         self.store = open_store(self.home)
         self.settings = Settings(self.store.settings)
         self.webhooks = Webhooks(self.store.webhooks, self.clock, self.base_url)
+        self.tasks = Tasks(self.store.tasks, self.store.events, self.settings, self.clock)
         self.server_url: str | None = None
         self.public_url_override: str | None = None
         self._embedded: Any = None

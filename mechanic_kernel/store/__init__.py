@@ -9,6 +9,7 @@ from .database import Database
 from .events import EventStore
 from .runs import RunStore
 from .settings import SettingsStore
+from .tasks import TaskStore
 from .webhooks import WebhookStore
 
 STORE_FILE = "mechanic.sqlite3"
@@ -23,6 +24,7 @@ class Store:
         self.webhooks = WebhookStore(self.db)
         self.settings = SettingsStore(self.db)
         self.events = EventStore(self.db)
+        self.tasks = TaskStore(self.db)
         self.runs = RunStore(self.db)
         self.cache = CacheStore(self.db)
 
