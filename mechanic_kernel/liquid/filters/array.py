@@ -84,7 +84,9 @@ def slice_(value: object, *args: object) -> Any:
         return slice_hash(value, args)
     if isinstance(value, list | tuple):
         if not 1 <= len(args) <= 2:
-            raise argument_error("slice", f"expected an offset and an optional length, got {len(args)} arguments")
+            raise argument_error(
+                "slice", f"expected an offset and an optional length, got {len(args)} arguments"
+            )
         offset = to_int("slice", args[0], "offset")
         length = to_int("slice", args[1], "length") if len(args) == 2 else 1
         start = offset + len(value) if offset < 0 else offset

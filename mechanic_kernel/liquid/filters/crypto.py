@@ -94,7 +94,14 @@ def hmac_sha512(value: object, key: object = None, *, context: RenderContext) ->
     return _hmac("hmac_sha512", value, key, context, "sha512")
 
 
-def _rsa(name: str, value: object, pem: object, binary: object, context: RenderContext, digest: hashes.HashAlgorithm) -> str:
+def _rsa(
+    name: str,
+    value: object,
+    pem: object,
+    binary: object,
+    context: RenderContext,
+    digest: hashes.HashAlgorithm,
+) -> str:
     try:
         key = serialization.load_pem_private_key(_key(name, pem, context), password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm) as err:

@@ -217,7 +217,8 @@ def parse_csv(value: object, *, headers: object = False, delimiter: object = ","
         return []
     if not isinstance(value, str):
         raise input_error("parse_csv", f"expected a string, got {type_name(value)}")
-    reader = csvlib.reader(io.StringIO(value.removeprefix("\ufeff"), newline=""), delimiter=delimiter, strict=True)
+    text = io.StringIO(value.removeprefix("\ufeff"), newline="")
+    reader = csvlib.reader(text, delimiter=delimiter, strict=True)
     try:
         rows = [row for row in reader if row]
     except csvlib.Error as err:
@@ -399,7 +400,7 @@ def base64_decode(value: object, *, force_utf8: object = True) -> str:
     Raises:
         FilterError: the input is not valid base64.
     """
-    return _utf8_or_binary(_b64decode("base64_decode", value, base64.b64decode), force_utf8)
+    return _utf8_or_binary(_b64decode("base64_decode", value, url_safe=False), force_utf8)
 
 
 def base64_url_safe_encode(value: object) -> str:
@@ -413,15 +414,20 @@ def base64_url_safe_decode(value: object, *, force_utf8: object = True) -> str:
     Raises:
         FilterError: the input is not valid base64.
     """
-    return _utf8_or_binary(
-        _b64decode("base64_url_safe_decode", value, base64.urlsafe_b64decode), force_utf8
-    )
+    return _utf8_or_binary(_b64decode("base64_url_safe_decode", value, url_safe=True), force_utf8)
 
 
-def _b64decode(name: str, value: object, decode: Any) -> bytes:
+_URL_SAFE = str.maketrans("-_", "+/")
+
+
+def _b64decode(name: str, value: object, *, url_safe: bool) -> bytes:
+    # Like Ruby's urlsafe_decode64: map the URL-safe alphabet onto the standard one, restore missing
+    # padding, then decode strictly so that garbage is an error rather than silently dropped.
     text = "".join(to_text(value).split())
+    if url_safe:
+        text = text.translate(_URL_SAFE)
     text += "=" * (-len(text) % 4)
     try:
-        return decode(text.encode("ascii")) if decode is not base64.b64decode else decode(text, validate=True)
+        return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as err:
         raise input_error(name, f"input is not valid base64: {err}") from err

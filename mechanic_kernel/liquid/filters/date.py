@@ -83,7 +83,8 @@ def date(value: object, fmt: object = None, *, context: RenderContext, **options
     """
     unknown = sorted(set(options) - set(DATE_OPTIONS))
     if unknown:
-        raise argument_error("date", f"unknown option {unknown[0]!r}; expected one of {', '.join(DATE_OPTIONS)}")
+        expected = ", ".join(DATE_OPTIONS)
+        raise argument_error("date", f"unknown option {unknown[0]!r}; expected one of {expected}")
     runtime = runtime_of(context)
     if is_nil(value):
         return None
@@ -176,7 +177,9 @@ def _zone(name: object) -> dt.tzinfo:
     try:
         return ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError) as err:
-        raise argument_error("date", f"unknown time zone {text!r} (use an IANA name like \"America/Chicago\")") from err
+        raise argument_error(
+            "date", f"unknown time zone {text!r} (use an IANA name like \"America/Chicago\")"
+        ) from err
 
 
 def _week_start(option: str, value: object) -> int:
@@ -184,7 +187,9 @@ def _week_start(option: str, value: object) -> int:
         return 0
     day = to_text(value).strip().lower()
     if day not in _WEEKDAYS:
-        raise argument_error("date", f"{option} expects a week day such as \"monday\", got {to_text(value)!r}")
+        raise argument_error(
+            "date", f"{option} expects a week day such as \"monday\", got {to_text(value)!r}"
+        )
     return _WEEKDAYS.index(day)
 
 
@@ -219,7 +224,9 @@ def _snap(moment: dt.datetime, option: str, value: object) -> dt.datetime:
     edge, _, unit = option.partition("_of_")
     start = edge == "beginning"
     if unit == "year":
-        return _day_start(moment.replace(month=1, day=1)) if start else _day_end(moment.replace(month=12, day=31))
+        if start:
+            return _day_start(moment.replace(month=1, day=1))
+        return _day_end(moment.replace(month=12, day=31))
     if unit in ("quarter", "month"):
         first_month = 3 * ((moment.month - 1) // 3) + 1 if unit == "quarter" else moment.month
         first = _day_start(moment.replace(month=first_month, day=1))

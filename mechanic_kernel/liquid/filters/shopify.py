@@ -46,10 +46,14 @@ def shopify(
     if not isinstance(value, str) or not value.strip():
         raise input_error("shopify", f"expected a GraphQL query string, got {type_name(value)}")
     if options is not _UNSET and variables is not _UNSET:
-        raise argument_error("shopify", "give variables either as `variables:` or in an options hash, not both")
+        raise argument_error(
+            "shopify", "give variables either as `variables:` or in an options hash, not both"
+        )
     if options is not _UNSET and not is_nil(options):
         if not isinstance(options, Mapping):
-            raise argument_error("shopify", f"expected an options hash with \"variables\", got {type_name(options)}")
+            raise argument_error(
+                "shopify", f"expected an options hash with \"variables\", got {type_name(options)}"
+            )
         variables = options.get("variables")
     if variables is _UNSET or is_nil(variables):
         variables = None

@@ -180,7 +180,9 @@ def currency(value: object, code: object = None, *, context: RenderContext, loca
     try:
         amount = Decimal(to_text(value).strip())
     except InvalidOperation as err:
-        raise input_error("currency", f"expected an amount, got {type_name(value)} {to_text(value)!r}") from err
+        raise input_error(
+            "currency", f"expected an amount, got {type_name(value)} {to_text(value)!r}"
+        ) from err
     if not amount.is_finite():
         raise input_error("currency", f"expected an amount, got {to_text(value)!r}")
     places = get_currency_precision(currency_code)
@@ -210,11 +212,15 @@ def pluralize(value: object, singular: object = None, plural: object = None) -> 
         FilterError: the input is not a number.
     """
     if is_nil(singular) or is_nil(plural):
-        raise argument_error("pluralize", "expected a singular and a plural word, e.g. pluralize: \"item\", \"items\"")
+        raise argument_error(
+            "pluralize", "expected a singular and a plural word, e.g. pluralize: \"item\", \"items\""
+        )
     try:
         count = Decimal(to_text(value).strip())
     except InvalidOperation as err:
-        raise input_error("pluralize", f"expected a number, got {type_name(value)} {to_text(value)!r}") from err
+        raise input_error(
+            "pluralize", f"expected a number, got {type_name(value)} {to_text(value)!r}"
+        ) from err
     return to_text(singular) if count == 1 else to_text(plural)
 
 

@@ -19,13 +19,23 @@ ORDERS = ["order #10.b", "Order #10.a", "order #2.d", "Order #2.c"]
 CASES = [
     # push / unshift
     Case("push", "{{ a | push: 3, 4 | json }}", {"a": [1, 2]}, "[1,2,3,4]"),
-    Case("push leaves input unchanged", "{% assign b = a | push: 3 %}{{ a | json }}{{ b | json }}", {"a": [1]}, "[1][1,3]"),
+    Case(
+        "push leaves input unchanged",
+        "{% assign b = a | push: 3 %}{{ a | json }}{{ b | json }}",
+        {"a": [1]},
+        "[1][1,3]",
+    ),
     Case("push onto nil", "{{ nope | push: 1 | json }}", {}, "[1]"),
     Case("push a hash", "{{ a | push: h | json }}", {"a": [], "h": {"x": 1}}, '[{"x":1}]'),
     Case("push onto string", '{{ "a" | push: 1 }}', {}, FilterError),
     Case("push onto hash", "{{ h | push: 1 }}", {"h": {}}, FilterError),
     Case("unshift", "{{ a | unshift: 0, 1 | json }}", {"a": [2]}, "[0,1,2]"),
-    Case("unshift leaves input unchanged", "{% assign b = a | unshift: 0 %}{{ a | json }}", {"a": [1]}, "[1]"),
+    Case(
+        "unshift leaves input unchanged",
+        "{% assign b = a | unshift: 0 %}{{ a | json }}",
+        {"a": [1]},
+        "[1]",
+    ),
     Case("unshift onto number", "{{ 5 | unshift: 1 }}", {}, FilterError),
     # except (array)
     Case("except values", "{{ a | except: 2, 'x' | json }}", {"a": [1, 2, "x", 2, 3]}, "[1,3]"),
@@ -52,7 +62,12 @@ CASES = [
     Case("sample negative", "{{ a | sample: -1 }}", {"a": [1]}, FilterArgumentError),
     Case("sample hash", "{{ h | sample }}", {"h": {"a": 1}}, FilterError),
     # sort_naturally
-    Case("sort_naturally documented", "{{ a | sort_naturally | join: ', ' }}", {"a": ORDERS}, "Order #2.c, Order #10.a, order #2.d, order #10.b"),
+    Case(
+        "sort_naturally documented",
+        "{{ a | sort_naturally | join: ', ' }}",
+        {"a": ORDERS},
+        "Order #2.c, Order #10.a, order #2.d, order #10.b",
+    ),
     Case(
         "sort_naturally by property",
         "{{ a | sort_naturally: 'n' | json }}",
@@ -74,9 +89,24 @@ CASES = [
     Case("sum not an array", "{{ 5 | sum }}", {}, FilterError),
     Case("sum after map", "{{ a | map: 'p' | sum }}", {"a": [{"p": 1}, {"p": 2}]}, "3"),
     # in_groups_of
-    Case("in_groups_of statement 121", FIVE + "{{ five | in_groups_of: 2 | json }}", {}, '[["1","2"],["3","4"],["5",null]]'),
-    Case("in_groups_of no fill", FIVE + "{{ five | in_groups_of: 2, fill_with: false | json }}", {}, '[["1","2"],["3","4"],["5"]]'),
-    Case("in_groups_of fill value", FIVE + "{{ five | in_groups_of: 3, fill_with: 'x' | json }}", {}, '[["1","2","3"],["4","5","x"]]'),
+    Case(
+        "in_groups_of statement 121",
+        FIVE + "{{ five | in_groups_of: 2 | json }}",
+        {},
+        '[["1","2"],["3","4"],["5",null]]',
+    ),
+    Case(
+        "in_groups_of no fill",
+        FIVE + "{{ five | in_groups_of: 2, fill_with: false | json }}",
+        {},
+        '[["1","2"],["3","4"],["5"]]',
+    ),
+    Case(
+        "in_groups_of fill value",
+        FIVE + "{{ five | in_groups_of: 3, fill_with: 'x' | json }}",
+        {},
+        '[["1","2","3"],["4","5","x"]]',
+    ),
     Case("in_groups_of exact", "{{ a | in_groups_of: 2 | json }}", {"a": [1, 2, 3, 4]}, "[[1,2],[3,4]]"),
     Case("in_groups_of empty", "{{ a | in_groups_of: 2 | json }}", {"a": []}, "[]"),
     Case("in_groups_of string size", "{{ a | in_groups_of: '2' | size }}", {"a": [1, 2, 3]}, "2"),
@@ -84,10 +114,30 @@ CASES = [
     Case("in_groups_of not a number", "{{ a | in_groups_of: 'x' }}", {"a": [1]}, FilterArgumentError),
     Case("in_groups_of hash input", "{{ h | in_groups_of: 2 }}", {"h": {"a": 1}}, FilterError),
     # in_groups
-    Case("in_groups documented", '{{ "1,2,3" | split: "," | in_groups: 2 | json }}', {}, '[["1","2"],["3",null]]'),
-    Case("in_groups no fill", '{{ "1,2,3" | split: "," | in_groups: 2, fill_with: false | json }}', {}, '[["1","2"],["3"]]'),
-    Case("in_groups rails distribution", "{{ a | in_groups: 3 | json }}", {"a": list(range(1, 11))}, "[[1,2,3,4],[5,6,7,null],[8,9,10,null]]"),
-    Case("in_groups more groups than items", "{{ a | in_groups: 3, fill_with: false | json }}", {"a": [1]}, "[[1],[],[]]"),
+    Case(
+        "in_groups documented",
+        '{{ "1,2,3" | split: "," | in_groups: 2 | json }}',
+        {},
+        '[["1","2"],["3",null]]',
+    ),
+    Case(
+        "in_groups no fill",
+        '{{ "1,2,3" | split: "," | in_groups: 2, fill_with: false | json }}',
+        {},
+        '[["1","2"],["3"]]',
+    ),
+    Case(
+        "in_groups rails distribution",
+        "{{ a | in_groups: 3 | json }}",
+        {"a": list(range(1, 11))},
+        "[[1,2,3,4],[5,6,7,null],[8,9,10,null]]",
+    ),
+    Case(
+        "in_groups more groups than items",
+        "{{ a | in_groups: 3, fill_with: false | json }}",
+        {"a": [1]},
+        "[[1],[],[]]",
+    ),
     Case("in_groups zero", "{{ a | in_groups: 0 }}", {"a": [1]}, FilterArgumentError),
     # index_by
     Case(
@@ -96,12 +146,22 @@ CASES = [
         {"a": [{"sku": "A", "qty": 1}, {"sku": "B", "qty": 2}]},
         '2|["A","B"]',
     ),
-    Case("index_by later wins", "{{ a | index_by: 'k' | json }}", {"a": [{"k": "x", "v": 1}, {"k": "x", "v": 2}]}, '{"x":{"k":"x","v":2}}'),
+    Case(
+        "index_by later wins",
+        "{{ a | index_by: 'k' | json }}",
+        {"a": [{"k": "x", "v": 1}, {"k": "x", "v": 2}]},
+        '{"x":{"k":"x","v":2}}',
+    ),
     Case("index_by integer keys", "{{ a | index_by: 'id' | json }}", {"a": [{"id": 7}]}, '{"7":{"id":7}}'),
     Case("index_by non-hash element", "{{ a | index_by: 'id' }}", {"a": [1]}, FilterError),
     # compact (array)
     Case("compact array", "{{ a | compact | json }}", {"a": [1, None, 2]}, "[1,2]"),
-    Case("compact array by property", "{{ a | compact: 'p' | json }}", {"a": [{"p": 1}, {"p": None}]}, '[{"p":1}]'),
+    Case(
+        "compact array by property",
+        "{{ a | compact: 'p' | json }}",
+        {"a": [{"p": 1}, {"p": None}]},
+        '[{"p":1}]',
+    ),
 ]
 
 

@@ -65,9 +65,12 @@ def _pem(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> str:
     ).decode()
 
 
-@pytest.mark.parametrize(("name", "digest"), [("rsa_sha256", hashes.SHA256()), ("rsa_sha512", hashes.SHA512())])
+@pytest.mark.parametrize(
+    ("name", "digest"), [("rsa_sha256", hashes.SHA256()), ("rsa_sha512", hashes.SHA512())]
+)
 def test_rsa_signature_verifies(rsa_key: rsa.RSAPrivateKey, name: str, digest: hashes.HashAlgorithm) -> None:
-    signature = render(f'{{{{ "payload" | {name}: pem, binary: true | base64_encode }}}}', {"pem": _pem(rsa_key)})
+    template = f'{{{{ "payload" | {name}: pem, binary: true | base64_encode }}}}'
+    signature = render(template, {"pem": _pem(rsa_key)})
     rsa_key.public_key().verify(base64.b64decode(signature), b"payload", padding.PKCS1v15(), digest)
 
 
@@ -77,8 +80,9 @@ def test_rsa_hex_by_default(rsa_key: rsa.RSAPrivateKey) -> None:
 
 
 def test_rsa_url_safe_for_jwt(rsa_key: rsa.RSAPrivateKey) -> None:
-    signature = render('{{ "h.p" | rsa_sha256: pem, binary: true | base64_url_safe_encode }}', {"pem": _pem(rsa_key)})
-    rsa_key.public_key().verify(base64.urlsafe_b64decode(signature), b"h.p", padding.PKCS1v15(), hashes.SHA256())
+    template = '{{ "h.p" | rsa_sha256: pem, binary: true | base64_url_safe_encode }}'
+    signature = base64.urlsafe_b64decode(render(template, {"pem": _pem(rsa_key)}))
+    rsa_key.public_key().verify(signature, b"h.p", padding.PKCS1v15(), hashes.SHA256())
 
 
 def test_rsa_rejects_non_rsa_key() -> None:
@@ -89,7 +93,9 @@ def test_rsa_rejects_non_rsa_key() -> None:
 def test_rsa_key_from_secret(rsa_key: rsa.RSAPrivateKey) -> None:
     runtime = make_runtime(secrets={"pem": _pem(rsa_key)})
     signature = render(
-        '{{ "x" | rsa_sha512: secrets.pem, binary: true | base64_encode }}', {"secrets": Secrets(["pem"])}, runtime
+        '{{ "x" | rsa_sha512: secrets.pem, binary: true | base64_encode }}',
+        {"secrets": Secrets(["pem"])},
+        runtime,
     )
     rsa_key.public_key().verify(base64.b64decode(signature), b"x", padding.PKCS1v15(), hashes.SHA512())
 

@@ -12,14 +12,39 @@ from liquid.exceptions import FilterError
 H = {"foo": 1, "bar": 2, "baz": None, "nested": {"x": None}}
 
 CASES = [
-    Case("except keys (statement 124)", '{{ h | except: "bar", "baz" | json }}', {"h": H}, '{"foo":1,"nested":{"x":null}}'),
+    Case(
+        "except keys (statement 124)",
+        '{{ h | except: "bar", "baz" | json }}',
+        {"h": H},
+        '{"foo":1,"nested":{"x":null}}',
+    ),
     Case("except missing key", '{{ h | except: "nope" | json }}', {"h": {"a": 1}}, '{"a":1}'),
-    Case("except array of keys", "{{ h | except: ks | json }}", {"h": {"a": 1, "b": 2}, "ks": ["a"]}, '{"b":2}'),
-    Case("except leaves input unchanged", '{% assign g = h | except: "a" %}{{ h | json }}', {"h": {"a": 1}}, '{"a":1}'),
+    Case(
+        "except array of keys",
+        "{{ h | except: ks | json }}",
+        {"h": {"a": 1, "b": 2}, "ks": ["a"]},
+        '{"b":2}',
+    ),
+    Case(
+        "except leaves input unchanged",
+        '{% assign g = h | except: "a" %}{{ h | json }}',
+        {"h": {"a": 1}},
+        '{"a":1}',
+    ),
     Case("slice keys (statement 124)", '{{ h | slice: "bar" | json }}', {"h": H}, '{"bar":2}'),
-    Case("slice keeps named order", '{{ h | slice: "bar", "foo", "nope" | json }}', {"h": H}, '{"bar":2,"foo":1}'),
+    Case(
+        "slice keeps named order",
+        '{{ h | slice: "bar", "foo", "nope" | json }}',
+        {"h": H},
+        '{"bar":2,"foo":1}',
+    ),
     Case("slice nil value kept", '{{ h | slice: "baz" | json }}', {"h": H}, '{"baz":null}'),
-    Case("compact top level only (statement 124)", "{{ h | compact | json }}", {"h": H}, '{"foo":1,"bar":2,"nested":{"x":null}}'),
+    Case(
+        "compact top level only (statement 124)",
+        "{{ h | compact | json }}",
+        {"h": H},
+        '{"foo":1,"bar":2,"nested":{"x":null}}',
+    ),
     Case("compact keeps false", "{{ h | compact | json }}", {"h": {"a": False, "b": None}}, '{"a":false}'),
     Case("keys", "{{ h | keys | json }}", {"h": {"b": 1, "a": 2}}, '["b","a"]'),
     Case("values", "{{ h | values | json }}", {"h": {"b": 1, "a": [2]}}, "[1,[2]]"),

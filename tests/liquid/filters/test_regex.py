@@ -15,7 +15,12 @@ LOVELY = "It's a lovely day!"
 
 CASES = [
     # statement 125
-    Case("scan statement 125", "{{ s | scan: \"[\\w']+\" | json }}", {"s": LOVELY}, '["It\'s","a","lovely","day"]'),
+    Case(
+        "scan statement 125",
+        "{{ s | scan: \"[\\w']+\" | json }}",
+        {"s": LOVELY},
+        '["It\'s","a","lovely","day"]',
+    ),
     Case(
         "match named capture statement 125",
         '{% assign m = s | match: "a (?<adj>bucolic|lovely) day" %}{{ m.named_captures.adj }}',
@@ -24,13 +29,38 @@ CASES = [
     ),
     # match
     Case("match prints the match", '{{ s | match: "l\\w+" }}', {"s": LOVELY}, "lovely"),
-    Case("match captures", '{% assign m = s | match: "(\\w+) (\\w+)!" %}{{ m.captures | json }}', {"s": LOVELY}, '["lovely","day"]'),
-    Case("match named lookup", '{% assign m = s | match: "(?<word>d\\w+)" %}{{ m["word"] }}', {"s": LOVELY}, "day"),
-    Case("match pre and post", '{% assign m = s | match: "a" %}[{{ m.pre_match }}][{{ m.post_match }}]', {"s": "xay"}, "[x][y]"),
+    Case(
+        "match captures",
+        '{% assign m = s | match: "(\\w+) (\\w+)!" %}{{ m.captures | json }}',
+        {"s": LOVELY},
+        '["lovely","day"]',
+    ),
+    Case(
+        "match named lookup",
+        '{% assign m = s | match: "(?<word>d\\w+)" %}{{ m["word"] }}',
+        {"s": LOVELY},
+        "day",
+    ),
+    Case(
+        "match pre and post",
+        '{% assign m = s | match: "a" %}[{{ m.pre_match }}][{{ m.post_match }}]',
+        {"s": "xay"},
+        "[x][y]",
+    ),
     Case("match none is nil", '{{ s | match: "zzz" | json }}', {"s": LOVELY}, "null"),
     Case("match json is the string", '{{ s | match: "day" | json }}', {"s": LOVELY}, '"day"'),
-    Case("match optional group nil", '{% assign m = "a" | match: "(a)(b)?" %}{{ m.captures | json }}', {}, '["a",null]'),
-    Case("match in condition", '{% assign m = s | match: "x" %}{% if m %}y{% else %}n{% endif %}', {"s": "x"}, "y"),
+    Case(
+        "match optional group nil",
+        '{% assign m = "a" | match: "(a)(b)?" %}{{ m.captures | json }}',
+        {},
+        '["a",null]',
+    ),
+    Case(
+        "match in condition",
+        '{% assign m = s | match: "x" %}{% if m %}y{% else %}n{% endif %}',
+        {"s": "x"},
+        "y",
+    ),
     Case("match inline case-insensitive", '{{ "HeLLo" | match: "(?i)hello" }}', {}, "HeLLo"),
     Case("match ruby line anchors", '{{ s | match: "^b$" }}', {"s": "a\nb\nc"}, "b"),
     Case("match ruby \\A and \\z", '{{ s | match: "\\Ab\\z" | json }}', {"s": "a\nb"}, "null"),
@@ -43,7 +73,12 @@ CASES = [
     Case("match bad regex", '{{ "a" | match: "(" }}', {}, FilterArgumentError),
     Case("match missing regex", '{{ "a" | match }}', {}, FilterArgumentError),
     # scan
-    Case("scan captures", '{{ "a1 b2" | scan: "(\\w)(\\d)" | map: "captures" | json }}', {}, '[["a","1"],["b","2"]]'),
+    Case(
+        "scan captures",
+        '{{ "a1 b2" | scan: "(\\w)(\\d)" | map: "captures" | json }}',
+        {},
+        '[["a","1"],["b","2"]]',
+    ),
     Case(
         "scan named captures",
         '{{ "a1 b2" | scan: "(?<l>\\w)(?<d>\\d)" | map: "named_captures" | json }}',

@@ -19,7 +19,8 @@ pluralize prepend remove remove_first remove_last replace replace_first replace_
 slice split strip strip_html strip_newlines truncate truncatewords upcase url_decode url_encode abs
 at_least at_most ceil divided_by floor minus modulo plus round times compact concat first join last map
 reverse size sort sort_natural uniq where""".split()
-DEPRECATED = "add_tag add_tags remove_tag remove_tags img_url base64 decode_base64 base64url decode_base64url".split()
+DEPRECATED = """add_tag add_tags remove_tag remove_tags img_url base64 decode_base64 base64url
+decode_base64url""".split()
 
 
 @pytest.fixture(scope="module")

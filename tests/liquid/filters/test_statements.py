@@ -38,7 +38,12 @@ CASES = [
     Case("119 parse_date failure", '{{ "ab-cd-ef" | parse_date: "%m-%d-%y" | json }}', {}, "null"),
     Case("120 parse_json silent", '{{ "{{" | parse_json: silent: true | json }}', {}, "null"),
     Case("120 parse_json fails the run", '{{ "{{" | parse_json | json }}', {}, FilterError),
-    Case("121 in_groups_of", '{{ "1,2,3,4,5" | split: "," | in_groups_of: 2 | json }}', {}, '[["1","2"],["3","4"],["5",null]]'),
+    Case(
+        "121 in_groups_of",
+        '{{ "1,2,3,4,5" | split: "," | in_groups_of: 2 | json }}',
+        {},
+        '[["1","2"],["3","4"],["5",null]]',
+    ),
     Case(
         "121 in_groups_of fill_with false",
         '{{ "1,2,3,4,5" | split: "," | in_groups_of: 2, fill_with: false | json }}',
@@ -50,8 +55,18 @@ CASES = [
     Case("123 push and sum", "{{ array | push: 2, 3, 5, 7, 11 | sum }}", {"array": []}, "28"),
     Case("124 except", '{{ h | except: "bar", "baz" | json }}', {"h": H}, '{"foo":1,"deep":{"qux":null}}'),
     Case("124 slice", '{{ h | slice: "bar" | json }}', {"h": H}, '{"bar":2}'),
-    Case("124 compact top level only", "{{ h | compact | json }}", {"h": H}, '{"foo":1,"bar":2,"deep":{"qux":null}}'),
-    Case("125 scan", "{{ \"It's a lovely day!\" | scan: \"[\\w']+\" | json }}", {}, '["It\'s","a","lovely","day"]'),
+    Case(
+        "124 compact top level only",
+        "{{ h | compact | json }}",
+        {"h": H},
+        '{"foo":1,"bar":2,"deep":{"qux":null}}',
+    ),
+    Case(
+        "125 scan",
+        "{{ \"It's a lovely day!\" | scan: \"[\\w']+\" | json }}",
+        {},
+        '["It\'s","a","lovely","day"]',
+    ),
     Case(
         "125 match named_captures",
         "{% assign m = \"It's a lovely day!\" | match: \"a (?<adj>bucolic|lovely) day\" %}"
@@ -62,10 +77,25 @@ CASES = [
     Case("126 e164", '{{ "1 (312) 456-7890" | e164 }}', {}, "13124567890"),
     Case("126 e164 invalid", '{{ "000" | e164 | json }}', {}, "null"),
     Case("127 gzip gunzip", '{{ "testing" | gzip | gunzip }}', {}, "testing"),
-    Case("128 parse_xml", "{{ xml | parse_xml | json }}", {"xml": XML}, '{"foo":{"bar":["baz",{"qux":"quux"}]}}'),
+    Case(
+        "128 parse_xml",
+        "{{ xml | parse_xml | json }}",
+        {"xml": XML},
+        '{"foo":{"bar":["baz",{"qux":"quux"}]}}',
+    ),
     Case("129 csv", "{{ rows | csv }}", {"rows": [["a", "b"], ["1", "2"]]}, "a,b\n1,2\n"),
-    Case("129 csv delimiter and BOM", '{{ rows | csv: ";", include_bom: true }}', {"rows": [["a", "b"], ["1", "2"]]}, "\ufeffa;b\n1;2\n"),
-    Case("130 hmac with secret", '{{ "x" | hmac_sha256: secrets.k }}', SECRET_DATA, hmac.new(RAW.encode(), b"x", hashlib.sha256).hexdigest()),
+    Case(
+        "129 csv delimiter and BOM",
+        '{{ rows | csv: ";", include_bom: true }}',
+        {"rows": [["a", "b"], ["1", "2"]]},
+        "\ufeffa;b\n1;2\n",
+    ),
+    Case(
+        "130 hmac with secret",
+        '{{ "x" | hmac_sha256: secrets.k }}',
+        SECRET_DATA,
+        hmac.new(RAW.encode(), b"x", hashlib.sha256).hexdigest(),
+    ),
     Case("130 secret prints placeholder", "{{ secrets.k }}", SECRET_DATA, "[secret k]"),
     Case("130 secret json placeholder", "{{ secrets.k | json }}", SECRET_DATA, '"[secret k]"'),
     Case("131 missing global", "{{ globals.missing | json }}", SECRET_DATA, "null"),

@@ -31,12 +31,27 @@ CASES = [
     Case("unindent nothing to do", "{{ s | unindent }}", {"s": "a\n  b"}, "a\n  b"),
     Case("unindent nil", "{{ nope | unindent }}", {}, ""),
     # newline-aware split / replace / newline_to_br (the `newline` keyword is "\n")
-    Case("split newline LF and CRLF", "{{ s | split: newline | json }}", {"s": "a\nb\r\nc", "newline": "\n"}, '["a","b","c"]'),
-    Case("split newline drops trailing empties", "{{ s | split: nl | json }}", {"s": "a\n\nb\n\n", "nl": "\n"}, '["a","","b"]'),
+    Case(
+        "split newline LF and CRLF",
+        "{{ s | split: newline | json }}",
+        {"s": "a\nb\r\nc", "newline": "\n"},
+        '["a","b","c"]',
+    ),
+    Case(
+        "split newline drops trailing empties",
+        "{{ s | split: nl | json }}",
+        {"s": "a\n\nb\n\n", "nl": "\n"},
+        '["a","","b"]',
+    ),
     Case("split other separators unchanged", '{{ "a,b" | split: "," | json }}', {}, '["a","b"]'),
     Case("split space", '{{ " a  b " | split: " " | json }}', {}, '["a","b"]'),
     Case("replace newline", "{{ s | replace: nl, '<br>' }}", {"s": "a\r\nb\nc", "nl": "\n"}, "a<br>b<br>c"),
-    Case("replace newline with backslash", "{{ s | replace: nl, r }}", {"s": "a\nb", "nl": "\n", "r": "\\1"}, "a\\1b"),
+    Case(
+        "replace newline with backslash",
+        "{{ s | replace: nl, r }}",
+        {"s": "a\nb", "nl": "\n", "r": "\\1"},
+        "a\\1b",
+    ),
     Case("replace other unchanged", '{{ "aXbX" | replace: "X", "-" }}', {}, "a-b-"),
     Case("newline_to_br", "{{ s | newline_to_br }}", {"s": "a\r\nb\nc"}, "a<br />\nb<br />\nc"),
     Case("replace_last", '{{ "a-b-c" | replace_last: "-", "+" }}', {}, "a-b+c"),
@@ -51,7 +66,8 @@ CASES = [
     Case("browser prints name and version", "{{ ua | browser }}", {"ua": GSA}, "Google 79.0.259819395"),
     Case(
         "browser parts",
-        "{% assign b = ua | browser %}{{ b.name }}|{{ b.version.major }}|{{ b.version.minor }}|{{ b.os.name }}|{{ b.os.version.major }}",
+        "{% assign b = ua | browser %}{{ b.name }}|{{ b.version.major }}|{{ b.version.minor }}|"
+        "{{ b.os.name }}|{{ b.os.version.major }}",
         {"ua": CHROME},
         "Chrome|79|0|Windows|10",
     ),
@@ -61,7 +77,12 @@ CASES = [
         {"ua": GSA},
         "Samsung SM-G960F|Samsung|SM-G960F",
     ),
-    Case("browser unknown", '{% assign b = "zzz" | browser %}{{ b.name }}|{{ b.os.name }}|{{ b.device.name }}', {}, "Other|Other|Other"),
+    Case(
+        "browser unknown",
+        '{% assign b = "zzz" | browser %}{{ b.name }}|{{ b.os.name }}|{{ b.device.name }}',
+        {},
+        "Other|Other|Other",
+    ),
     # currency
     Case("currency documented", '{{ "100000.0" | currency }}', {}, "$100,000.00"),
     Case("currency documented EUR fr", '{{ 100000 | currency: "EUR", locale: "fr" }}', {}, "€100 000,00"),
@@ -97,8 +118,18 @@ CASES = [
     Case("remove_tags", '{{ "a, b, c" | remove_tags: "a", "c" }}', {}, "b"),
     Case("remove_tags comma string", '{{ "a,b,c" | remove_tags: "a, c" }}', {}, "b"),
     # img_url
-    Case("img_url default small", "{{ u | img_url }}", {"u": IMAGE}, IMAGE.replace("shirt.jpg", "shirt_100x100.jpg")),
-    Case("img_url size", "{{ u | img_url: '300x' }}", {"u": IMAGE}, IMAGE.replace("shirt.jpg", "shirt_300x.jpg")),
+    Case(
+        "img_url default small",
+        "{{ u | img_url }}",
+        {"u": IMAGE},
+        IMAGE.replace("shirt.jpg", "shirt_100x100.jpg"),
+    ),
+    Case(
+        "img_url size",
+        "{{ u | img_url: '300x' }}",
+        {"u": IMAGE},
+        IMAGE.replace("shirt.jpg", "shirt_300x.jpg"),
+    ),
     Case(
         "img_url crop and scale",
         "{{ u | img_url: 'large', crop: 'center', scale: 2 }}",
