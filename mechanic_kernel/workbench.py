@@ -7,11 +7,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
+from .actions.cache import Cache
 from .clock import Clock
 from .errors import NotFound
 from .events import Event
 from .events import RawRequest
 from .home import resolve_home
+from .runs.perform import Engine
+from .runs.service import Runs
+from .runs.worker import Worker
 from .runtime_file import read_server_note
 from .settings import Settings
 from .store import open_store
@@ -46,7 +50,15 @@ class Workbench:
         self.server_url: str | None = None
         self.public_url_override: str | None = None
         self._embedded: Any = None
-        self.receiver = WebhookReceiver(self.store, self.settings, self.clock, own_origins=self._own_origins)
+        self.cache = Cache(self.store.cache, self.clock)  # read it here; the cache action writes it
+        self.engine = Engine(self.store, self.clock, self.settings, tasks=lambda: self.tasks, cache=self.cache,
+                             home=self.home, base_url=self.base_url,
+                             services={name: getattr(self.store, name) for name in ("outbox", "files")
+                                       if hasattr(self.store, name)})
+        self.runs = Runs(self.engine)  # list/get/retry runs, cancel queued events, event filters
+        self.worker = Worker(self.engine)  # step(), run_until_idle(); serve runs work()
+        self.receiver = WebhookReceiver(self.store, self.settings, self.clock, own_origins=self._own_origins,
+                                        on_event=lambda event: self.worker.wake())
 
     def __repr__(self) -> str:
         return f"Workbench(home={str(self.home)!r})"
@@ -117,6 +129,20 @@ class Workbench:
 
         return events_frame(self.list_events(topic=topic, webhook_id=webhook_id, limit=limit), flatten=flatten)
 
+    def emit_event(self, topic: str, data: Any = None, *, run_at: Any = None, task_id: str | None = None,
+                   task_ids: list[str] | None = None, parent_id: str | None = None) -> Event:
+        """Create a user event (``user/<subject>/<verb>``) with its event run, like the Event action does.
+
+        ``run_at`` (Unix timestamp, time string or datetime) schedules the event run; ``task_id``/``task_ids``
+        restrict which tasks answer. Perform it with ``worker.run_until_idle()`` (or a running ``serve``).
+
+        Raises:
+            InvalidInput: a bad topic or run_at, or both task_id and task_ids.
+        """
+        event = self.runs.emit(topic, data, run_at=run_at, task_id=task_id, task_ids=task_ids, parent_id=parent_id)
+        self.worker.wake()
+        return event
+
     # -- serving ------------------------------------------------------------------------------------------
     def serve(self, host: str = "127.0.0.1", port: int = 0, *, reuse: bool = True) -> str:
         """Make sure this workbench's webhooks are served; return the base URL.
@@ -139,7 +165,7 @@ class Workbench:
 
     def _background_jobs(self) -> list[Any]:
         """Coroutine factories a server of this workbench runs beside its HTTP handlers (the worker)."""
-        return []
+        return [self.worker.work]
 
     def stop(self) -> None:
         """Stop the server started by :meth:`serve`, if any."""
@@ -150,4 +176,5 @@ class Workbench:
     def close(self) -> None:
         """Stop serving, flush pending writes and release the store."""
         self.stop()
+        self.worker.close()
         self.store.close()

@@ -110,7 +110,7 @@ class RunStore:
         """Queue a composed write (built from this module's functions) for the writer thread."""
         return self.db.write(work)
 
-    def claim(self, now: str, kinds: tuple[str, ...] | None = None) -> dict[str, Any] | None:
+    def claim(self, now: str, kinds: tuple[str, ...] | None = None) -> Future[dict[str, Any] | None]:
         """Make runs whose time has come due, then start the most urgent due run; None when none is due.
 
         Both happen in one transaction of the writer thread (``BEGIN IMMEDIATE``), and the start is an
@@ -128,7 +128,7 @@ class RunStore:
                 f"RETURNING {', '.join(RUN_COLUMNS)}", (now, *(kinds or ()))).fetchone()
             return run_row(row) if row else None
 
-        return self.db.write_sync(work)
+        return self.db.write(work)
 
     # -- reads -------------------------------------------------------------------------------------------
     def get(self, run_id: str) -> dict[str, Any] | None:

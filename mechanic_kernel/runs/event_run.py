@@ -1,0 +1,129 @@
+"""Event runs: event filters, then one task run per matching subscription of an enabled task (spec §3.1)."""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING
+from typing import Any
+
+from ..liquid.limits import LimitedBuffer
+from ..liquid.render import parse_template
+from ..liquid.runtime import Runtime
+from ..liquid.runtime import attach
+from .followups import ERROR_PREFIX
+from .followups import error_event
+from .followups import origin_only
+from .models import RunKind
+from .models import RunStatus
+from .perform import in_executor
+from .queue import Changes
+
+if TYPE_CHECKING:
+    from ..events import Event
+    from .models import Run
+    from .perform import Engine
+
+
+class FilterError(Exception):
+    """An event filter did not render."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+
+def render_filter(source: str, variables: dict[str, Any], runtime: Runtime) -> str:
+    """Render an event filter as plain text (filters write ``false``, not Mechanic objects).
+
+    Raises:
+        LiquidError: and any other exception of the render.
+    """
+    template = parse_template(source)
+    context = template.context_class(template, globals=template.make_globals(variables))
+    attach(context, runtime)
+    buffer = LimitedBuffer(runtime)
+    template.render_with_context(context, buffer)
+    return buffer.getvalue()
+
+
+def run_filters(engine: Engine, event: Event) -> str | None:
+    """The name of the first filter that stops ``event`` (renders ``false``), or None when all let it pass.
+
+    Raises:
+        FilterError: a filter failed to render.
+    """
+    filters = engine.store.runs.filters()
+    if not filters:
+        return None
+    variables = {"event": engine.event_object(event), "shop": engine.shop(), "cache": engine.cache.view()}
+    for item in filters:
+        try:
+            output = render_filter(item["source"], dict(variables), engine.runtime())
+        except Exception as exc:  # noqa: BLE001 - any failure of a filter becomes mechanic/errors/event
+            raise FilterError(item["name"], f"event filter {item['name']!r} failed: "
+                                            f"{getattr(exc, 'message', None) or exc}") from exc
+        # The documented filters print false between newlines, so compare the stripped output (spec §3.1).
+        if output.strip() == "false":
+            return item["name"]
+    return None
+
+
+def receives(engine: Engine, task: Any, event: Event, route: dict[str, Any]) -> bool:
+    """Whether ``task`` may answer ``event`` at all, given the routing rules (spec §3.1, §3.9)."""
+    if not task.enabled:
+        return False
+    if route["task_ids"] is not None and task.id not in route["task_ids"]:
+        return False
+    if origin_only(event.topic) and route["task_ids"] is None and task.id != route["origin_task_id"]:
+        return False
+    if event.topic.startswith(ERROR_PREFIX):
+        topics = engine.subscribed_topics(task)
+        only_errors = all(topic.startswith(ERROR_PREFIX) for topic in topics)
+        if not only_errors:
+            # A task with other subscriptions hears only its own errors, and never errors/event.
+            return event.topic != "mechanic/errors/event" and task.id == route["origin_task_id"]
+    return True
+
+
+def plan_task_runs(engine: Engine, event: Event, run: Run) -> list[dict[str, Any]]:
+    """One new task run per subscription (of a receiving task) whose topic is the event's, offset applied."""
+    route = engine.store.runs.route(event.id)
+    now = engine.clock.now()
+    rows = []
+    for task, subscription in engine.subscribed(event.topic):
+        if receives(engine, task, event, route):
+            run_at = subscription.run_at(now) if subscription.offset is not None else "now"
+            rows.append(engine.queue.new_run(RunKind.TASK, event.id, task_id=task.id, parent_run_id=run.id,
+                                             run_at=run_at, details={"task_name": task.name}))
+    return rows
+
+
+async def perform(engine: Engine, run: Run, executor: Executor | None) -> None:
+    """Filter the event, then fan it out to task runs; the result is the list of task run ids."""
+    changes = Changes()
+    event = engine.event(run.event_id)
+    if event is None:
+        changes.move(run, RunStatus.FAILED, stopped_at=engine.queue.now(), error="the event no longer exists")
+        await engine.queue.acommit(changes)
+        return
+    try:
+        stopped_by = await in_executor(executor, run_filters, engine, event)
+    except FilterError as exc:
+        changes.move(run, RunStatus.FAILED, stopped_at=engine.queue.now(), error=exc.message, result=[],
+                     details={"filter": exc.name})
+        failure = error_event(engine, "mechanic/errors/event", exc.message, event=event, event_run=run)
+        if failure is not None:
+            changes.events.append(failure)
+        await engine.queue.acommit(changes)
+        return
+    if stopped_by is not None:
+        changes.move(run, RunStatus.SUCCEEDED, stopped_at=engine.queue.now(), result=[], error=None,
+                     details={"filtered_by": stopped_by})
+        await engine.queue.acommit(changes)
+        return
+    rows = plan_task_runs(engine, event, run)
+    changes.runs.extend(rows)
+    changes.move(run, RunStatus.SUCCEEDED, stopped_at=engine.queue.now(), result=[row["id"] for row in rows],
+                 error=None, details={})
+    await engine.queue.acommit(changes)

@@ -1,0 +1,166 @@
+"""The run queue: claims due runs in priority order and commits each run's outcome with what it created.
+
+A perform never writes piecemeal. It fills a :class:`Changes` (status changes, new runs, new events) and the
+queue commits it in one transaction of the store's writer thread, checking every status change against
+:data:`~mechanic_kernel.runs.models.TRANSITIONS` twice: here, and as a compare-and-set in SQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sqlite3
+import uuid
+from concurrent.futures import Future
+from dataclasses import dataclass
+from dataclasses import field
+from typing import TYPE_CHECKING
+from typing import Any
+
+from ..clock import Clock
+from ..clock import isoformat
+from ..errors import Conflict
+from ..events import Event
+from ..store.runs import insert_event
+from ..store.runs import insert_run
+from ..store.runs import update_run
+from .models import Run
+from .models import RunKind
+from .models import RunStatus
+from .models import check_transition
+from .models import sources_of
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+
+def run_from_row(row: dict[str, Any]) -> Run:
+    """A :class:`Run` from a store row."""
+    return Run(
+        id=row["id"], kind=RunKind(row["kind"]), status=RunStatus(row["status"]), event_id=row["event_id"],
+        task_id=row["task_id"], parent_run_id=row["parent_run_id"], position=row["position"],
+        run_at=row["run_at"], enqueued_at=row["enqueued_at"], started_at=row["started_at"],
+        stopped_at=row["stopped_at"], attempts=row["attempts"], result=row["result"], error=row["error"],
+        details=row["details"] or {}, created_at=row["created_at"],
+    )
+
+
+@dataclass
+class NewEvent:
+    """An event to create with its event run: a child event, an error event, a perform event."""
+
+    event: Event
+    task_ids: list[str] | None = None
+    origin_task_id: str | None = None
+    origin_run_id: str | None = None
+    run_at: str | None = None
+
+
+@dataclass
+class Changes:
+    """What one perform (or one API call) changes, committed atomically by :meth:`RunQueue.commit`."""
+
+    updates: list[tuple[Run, RunStatus, dict[str, Any]]] = field(default_factory=list)
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    events: list[NewEvent] = field(default_factory=list)
+
+    def move(self, run: Run, target: RunStatus, **fields: Any) -> None:
+        """Change ``run`` to ``target`` (checked against the transition table now and again in SQL)."""
+        check_transition(run.status, target)
+        self.updates.append((run, target, fields))
+
+
+class RunQueue:
+    """Runs of one store, as :class:`Run` objects."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    def now(self) -> str:
+        """The clock's reading in the stored format."""
+        return isoformat(self.clock.now())
+
+    # -- reading -----------------------------------------------------------------------------------------
+    def get(self, run_id: str) -> Run | None:
+        """One run, or None."""
+        row = self.store.runs.get(run_id)
+        return run_from_row(row) if row else None
+
+    def list(self, **filters: Any) -> list[Run]:
+        """Runs matching ``filters`` (see :meth:`mechanic_kernel.store.runs.RunStore.list`)."""
+        for key in ("status", "kind"):
+            if isinstance(filters.get(key), RunStatus | RunKind):
+                filters[key] = filters[key].value
+        return [run_from_row(row) for row in self.store.runs.list(**filters)]
+
+    # -- claiming ----------------------------------------------------------------------------------------
+    def claim(self, kinds: tuple[RunKind, ...] | None = None) -> Run | None:
+        """Start the most urgent due run (action > task > event, then oldest run_at); None when none is due.
+
+        Scheduled runs whose ``run_at`` has come by the clock become due first, in the same transaction.
+        """
+        row = self.store.runs.claim(self.now(), tuple(kind.value for kind in kinds) if kinds else None).result()
+        return run_from_row(row) if row else None
+
+    async def aclaim(self, kinds: tuple[RunKind, ...] | None = None) -> Run | None:
+        """:meth:`claim` without blocking the event loop while the writer commits."""
+        future = self.store.runs.claim(self.now(), tuple(kind.value for kind in kinds) if kinds else None)
+        row = await asyncio.wrap_future(future)
+        return run_from_row(row) if row else None
+
+    # -- building ----------------------------------------------------------------------------------------
+    def new_run(self, kind: RunKind, event_id: str, *, task_id: str | None = None,
+                parent_run_id: str | None = None, position: int = 0, run_at: dt.datetime | str | None = "now",
+                details: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A row for a new run: due when ``run_at`` is now or past, scheduled when later or None (waiting)."""
+        now = self.now()
+        if run_at == "now":
+            run_at = now
+        elif isinstance(run_at, dt.datetime):
+            run_at = isoformat(run_at)
+        due = run_at is not None and run_at <= now
+        return {
+            "id": str(uuid.uuid4()), "kind": kind.value,
+            "status": (RunStatus.DUE if due else RunStatus.SCHEDULED).value, "priority": kind.priority,
+            "event_id": event_id, "task_id": task_id, "parent_run_id": parent_run_id, "position": position,
+            "run_at": run_at, "enqueued_at": now if due else None, "attempts": 0, "details": details or {},
+            "created_at": now,
+        }
+
+    def commit(self, changes: Changes) -> None:
+        """Apply ``changes`` in one transaction.
+
+        Raises:
+            Conflict: a run's status changed meanwhile (another worker, a cancel); nothing is written.
+        """
+        self._write(changes).result()
+        self._applied(changes)
+
+    async def acommit(self, changes: Changes) -> None:
+        """:meth:`commit` without blocking the event loop while the writer commits."""
+        await asyncio.wrap_future(self._write(changes))
+        self._applied(changes)
+
+    def _write(self, changes: Changes) -> Future[None]:
+        now = self.now()
+
+        def work(conn: sqlite3.Connection) -> None:
+            for run, target, fields in changes.updates:
+                if not update_run(conn, run.id, [status.value for status in sources_of(target)
+                                                 if status is run.status], target.value, **fields):
+                    raise Conflict(f"run {run.id} is no longer {run.status.value}; it was changed meanwhile")
+            for row in changes.runs:
+                insert_run(conn, row)
+            for new in changes.events:
+                insert_event(conn, new.event, task_ids=new.task_ids, origin_task_id=new.origin_task_id,
+                             origin_run_id=new.origin_run_id, run_at=new.run_at, now=now)
+
+        return self.store.runs.write(work)
+
+    @staticmethod
+    def _applied(changes: Changes) -> None:
+        for run, target, fields in changes.updates:
+            run.status = target
+            for key, value in fields.items():
+                setattr(run, key, value)

@@ -1,0 +1,167 @@
+"""The worker: claims due runs and performs them, by hand (``step``), until idle, or as a server's loop (``work``).
+
+The recipe: ``work()`` → ``claim()`` → ``perform()`` → the run's module commits its outcome, repeated while
+a slot is free. The clock decides what is due, so tests move a FrozenClock and step; nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import TypeVar
+
+from ..clock import parse_iso
+from .models import Run
+from .models import RunKind
+from .perform import Engine
+from .perform import perform
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+T = TypeVar("T")
+
+DEFAULT_CONCURRENCY = 4
+# How long work() waits at most before looking for due runs again when nothing woke it up.
+IDLE_POLL_SECONDS = 0.5
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from synchronous code, even where an event loop is already running.
+
+    A notebook cell runs inside the kernel's loop, where ``asyncio.run`` is refused; there the coroutine runs
+    on a short-lived thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="mechanic-step") as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+class Worker:
+    """Performs the runs of one store.
+
+    Args:
+        engine: what performing needs (store, clock, tasks, services).
+        concurrency: how many runs ``work()`` performs at once (spec §3.5: the run queue size).
+    """
+
+    def __init__(self, engine: Engine, concurrency: int = DEFAULT_CONCURRENCY) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.engine = engine
+        self.concurrency = concurrency
+        self._executor: Executor | None = None
+        self._wake: asyncio.Event | None = None
+        self._wake_loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+        self.started = 0  # runs performed by this worker since it was made
+
+    def __repr__(self) -> str:
+        return f"Worker(concurrency={self.concurrency})"
+
+    # -- single steps ----------------------------------------------------------------------------------------
+    def claim(self, kinds: tuple[RunKind, ...] | None = None) -> Run | None:
+        """Start the most urgent due run without performing it (for tests and tools)."""
+        return self.engine.queue.claim(kinds)
+
+    async def astep(self) -> Run | None:
+        """Claim and perform one run; return it as it ended, or None when nothing is due."""
+        run = await self.engine.queue.aclaim()
+        if run is None:
+            return None
+        self.started += 1
+        await perform(self.engine, run, self._render_executor())
+        return self.engine.queue.get(run.id) or run
+
+    def step(self) -> Run | None:
+        """Perform the most urgent due run (action > task > event); None when nothing is due by the clock."""
+        return run_sync(self.astep())
+
+    def run_until_idle(self, max_runs: int | None = None) -> list[Run]:
+        """Perform due runs one after another until none is due (runs scheduled later stay scheduled).
+
+        Args:
+            max_runs: stop after this many, as a guard against a task that keeps feeding itself.
+
+        Returns:
+            The runs performed, in order.
+        """
+
+        async def drain() -> list[Run]:
+            done: list[Run] = []
+            while max_runs is None or len(done) < max_runs:
+                run = await self.astep()
+                if run is None:
+                    break
+                done.append(run)
+            return done
+
+        return run_sync(drain())
+
+    # -- the server loop -------------------------------------------------------------------------------------
+    def wake(self) -> None:
+        """Tell a running ``work()`` that new runs may be due (thread-safe; a no-op when not working)."""
+        loop, event = self._wake_loop, self._wake
+        if loop is not None and event is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(event.set)
+
+    async def work(self, stop: asyncio.Event | None = None) -> None:
+        """Perform runs as they come due, ``concurrency`` at a time, until ``stop`` is set or the task is cancelled.
+
+        Renders run on a thread pool so the loop (a server's) keeps answering requests meanwhile.
+        """
+        stop = stop or asyncio.Event()
+        self._wake, self._wake_loop = asyncio.Event(), asyncio.get_running_loop()
+        running: set[asyncio.Task[Any]] = set()
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                while len(running) < self.concurrency:
+                    run = await self.engine.queue.aclaim()
+                    if run is None:
+                        break
+                    self.started += 1
+                    task = asyncio.ensure_future(perform(self.engine, run, self._render_executor()))
+                    running.add(task)
+                    task.add_done_callback(lambda done: (running.discard(done), self.wake()))
+                waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+                try:
+                    timeout = None if len(running) >= self.concurrency else self._idle_timeout()
+                    await asyncio.wait(waiters, timeout=timeout,
+                                       return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    for waiter in waiters:
+                        waiter.cancel()
+        finally:
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
+            self._wake = self._wake_loop = None
+
+    def _idle_timeout(self) -> float:
+        """Seconds until the next scheduled run (at most the poll interval; other processes add runs too)."""
+        upcoming = self.engine.store.runs.next_run_at()
+        if upcoming is None:
+            return IDLE_POLL_SECONDS
+        wait = (parse_iso(upcoming) - self.engine.clock.now()).total_seconds()
+        return max(0.01, min(wait, IDLE_POLL_SECONDS))
+
+    def _render_executor(self) -> Executor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = concurrent.futures.ThreadPoolExecutor(
+                    max(1, self.concurrency), thread_name_prefix="mechanic-render")
+            return self._executor
+
+    def close(self) -> None:
+        """Release the render threads."""
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True)
+                self._executor = None
