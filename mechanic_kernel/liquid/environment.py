@@ -84,7 +84,9 @@ class MechanicContext(RenderContext):
         super().__init__(*args, **kwargs)
         self.scope = ReadOnlyChainMap(self.locals, self.globals, KEYWORDS, self.counters)
 
-    def loop(self, namespace: Mapping[str, object], forloop: ForLoop | TableRow) -> AbstractContextManager[Any]:
+    def loop(
+        self, namespace: Mapping[str, object], forloop: ForLoop | TableRow
+    ) -> AbstractContextManager[Any]:
         """Enter a loop whose every iteration counts against the render's limits."""
         forloop.it = counted(forloop.it, runtime_of(self))
         return super().loop(namespace, forloop)

@@ -153,7 +153,9 @@ def _failure(err: BaseException) -> RenderError:
     if isinstance(err, RenderLimitError):
         return RenderError(_message(err), _line(err), "limit", err.limit)
     if isinstance(err, LocalNamespaceLimitError):
-        return RenderError("memory limit reached (assigned values are too large)", _line(err), "limit", "memory")
+        return RenderError(
+            "memory limit reached (assigned values are too large)", _line(err), "limit", "memory"
+        )
     if isinstance(err, ResourceLimitError):
         return RenderError(_message(err), _line(err), "limit", "resources")
     if isinstance(err, RecursionError):
@@ -170,7 +172,9 @@ def _action(value: Any) -> Action:
     meta = value.get("meta")
     if meta is None and inner_meta is not _UNSET:
         meta = inner_meta
-    perform = value.get("perform_event", True) is not False and value.get("__perform_event", True) is not False
+    perform = (
+        value.get("perform_event", True) is not False and value.get("__perform_event", True) is not False
+    )
     if inner_perform is not _UNSET and (inner_perform is False or inner_perform is None):
         perform = False
     return Action(value["type"], options, meta, perform)
@@ -206,7 +210,8 @@ def render(source: str, variables: dict[str, Any], runtime: Runtime | None = Non
         source: the script.
         variables: the render's variables (``event``, ``shop``, ``options``…); never modified.
         runtime: the render's runtime; a default one when None. When its ``deadline`` is None and its
-            ``render_timeout`` is set, the deadline is set to now plus the timeout.
+            ``render_timeout`` is set, the render's deadline is now plus the timeout (and ``deadline`` is
+            None again afterwards). Its loop iteration count starts from zero.
 
     Returns:
         The result; check ``result.ok`` or ``result.failure``.
@@ -225,7 +230,10 @@ def render(source: str, variables: dict[str, Any], runtime: Runtime | None = Non
     for scope in getattr(template, "permissions", ()):
         if scope not in runtime.permissions:
             runtime.permissions.append(scope)
-    if runtime.deadline is None and runtime.render_timeout is not None:
+    runtime.loop_iterations = 0
+    # A deadline we set is cleared afterwards, so a runtime reused for another render gets a new one.
+    own_deadline = runtime.deadline is None and runtime.render_timeout is not None
+    if own_deadline:
         runtime.deadline = time.monotonic() + runtime.render_timeout
 
     context = template.context_class(template, globals=template.make_globals(variables))
@@ -235,6 +243,9 @@ def render(source: str, variables: dict[str, Any], runtime: Runtime | None = Non
         template.render_with_context(context, buffer)
     except Exception as err:  # noqa: BLE001 - a task's failure must never escape as an exception
         result.failure = _failure(err)
+    finally:
+        if own_deadline:
+            runtime.deadline = None
 
     result.output = buffer.getvalue()
     _collect(result)

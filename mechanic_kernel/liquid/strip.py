@@ -18,7 +18,9 @@ import re
 _TAG = re.compile(r"\{%(-?)(\s*)(\w+)(.*?)(-?)%\}", re.DOTALL)
 _OUTPUT = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 _STRING = re.compile(r"\"[^\"]*\"|'[^']*'")
-_SUBSCRIPT_ASSIGN = re.compile(r"^(\s*)[\w-]+(?:\.[\w-]+|\[[^\]]*\])*\[[^\]]*\](?:\.[\w-]+|\[[^\]]*\])*(\s*=)")
+_SUBSCRIPT_ASSIGN = re.compile(
+    r"^(\s*)[\w-]+(?:\.[\w-]+|\[[^\]]*\])*\[[^\]]*\](?:\.[\w-]+|\[[^\]]*\])*(\s*=)"
+)
 _DOTTED_KEYWORD = re.compile(r"\.(limit|offset|cols)\b")
 _BARE_KEYWORD = re.compile(r"(?<![\w.\"'])(limit|offset|cols)\b(?!\s*:)")
 
@@ -102,11 +104,15 @@ def strip_mechanic_tags(source: str) -> str:
         elif name in _VALUE_TAGS or name in _ENDS:
             pass
         elif name == "liquid":
-            out.append(f"{{%{match.group(1)}{match.group(2)}liquid{_strip_lines(expression)}{match.group(5)}%}}")
+            out.append(
+                f"{{%{match.group(1)}{match.group(2)}liquid{_strip_lines(expression)}{match.group(5)}%}}"
+            )
         else:
             if name == "assign":
                 expression = _SUBSCRIPT_ASSIGN.sub(r"\1_mechanic_discard\2", expression)
-            out.append(f"{{%{match.group(1)}{match.group(2)}{name}{_rename_keywords(expression)}{match.group(5)}%}}")
+            out.append(
+                f"{{%{match.group(1)}{match.group(2)}{name}{_rename_keywords(expression)}{match.group(5)}%}}"
+            )
     if skip_until is None:
         out.append(_plain(source[position:]))
     return "".join(out)

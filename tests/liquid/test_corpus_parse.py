@@ -22,10 +22,13 @@ pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"task corpus not fo
 
 
 def _scripts() -> dict[str, str]:
-    return {path.stem: json.loads(path.read_text()).get("script") or "" for path in sorted(CORPUS.glob("*.json"))}
+    return {
+        path.stem: json.loads(path.read_text()).get("script") or "" for path in sorted(CORPUS.glob("*.json"))
+    }
 
 
 def test_library_scripts_parse() -> None:
+    """Library scripts parse."""
     scripts = _scripts()
     failures = {}
     for name, script in scripts.items():
@@ -41,6 +44,7 @@ def test_library_scripts_parse() -> None:
 
 
 def test_stripped_library_scripts_parse_as_plain_liquid() -> None:
+    """Stripped library scripts parse as plain liquid."""
     env = liquid.Environment()
     failures = []
     for name, script in _scripts().items():

@@ -1,4 +1,4 @@
-"""Mechanic semantics the environment adds to python-liquid: blank, keywords, loop names, break, strictness."""
+"""Semantics the environment adds to python-liquid: blank, keywords, loop names, break, strictness."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from liquid.exceptions import LiquidSyntaxError
-
 from liquidtools import render_text
+
 from mechanic_kernel.liquid.environment import MechanicEnvironment
 from mechanic_kernel.liquid.render import environment
 from mechanic_kernel.liquid.render import render
@@ -51,10 +51,24 @@ KEYWORD_CASES = [
 ]
 
 LOOP_NAME_CASES = [
-    Case("limit variable as loop argument", "{% assign limit = 2 %}{% for x in a limit: limit %}{{ x }}{% endfor %}", "12",
-         {"a": [1, 2, 3]}),
-    Case("offset variable as loop argument", "{% for x in a offset: offset %}{{ x }}{% endfor %}", "23", {"a": [1, 2, 3], "offset": 1}),
-    Case("literal loop arguments", "{% for x in a limit: 1 offset: 1 %}{{ x }}{% endfor %}", "2", {"a": [1, 2, 3]}),
+    Case(
+        "limit variable as loop argument",
+        "{% assign limit = 2 %}{% for x in a limit: limit %}{{ x }}{% endfor %}",
+        "12",
+        {"a": [1, 2, 3]},
+    ),
+    Case(
+        "offset variable as loop argument",
+        "{% for x in a offset: offset %}{{ x }}{% endfor %}",
+        "23",
+        {"a": [1, 2, 3], "offset": 1},
+    ),
+    Case(
+        "literal loop arguments",
+        "{% for x in a limit: 1 offset: 1 %}{{ x }}{% endfor %}",
+        "2",
+        {"a": [1, 2, 3]},
+    ),
     Case("limit in a condition", "{% if limit > 1 %}y{% endif %}", "y", {"limit": 2}),
     Case("cols as a name", "{{ cols }}", "3", {"cols": 3}),
     Case("reserved word as a property", "{{ x.for }}{{ x.with }}", "ab", {"x": {"for": "a", "with": "b"}}),
@@ -65,7 +79,11 @@ BREAK_CASES = [
     Case("break in an if", "a{% if true %}{% break %}{% endif %}b", "a"),
     Case("break in a liquid tag", "a{% liquid\nif true\nbreak\nendif %}b", "a"),
     Case("top-level continue also stops", "a{% continue %}b", "a"),
-    Case("break in a loop still breaks the loop only", "{% for x in (1..3) %}{{ x }}{% break %}{% endfor %}b", "1b"),
+    Case(
+        "break in a loop still breaks the loop only",
+        "{% for x in (1..3) %}{{ x }}{% break %}{% endfor %}b",
+        "1b",
+    ),
 ]
 
 
@@ -73,21 +91,25 @@ BREAK_CASES = [
     "case", BLANK_CASES + KEYWORD_CASES + LOOP_NAME_CASES + BREAK_CASES, ids=attrgetter("description")
 )
 def test_semantics(case: Case) -> None:
+    """Semantics."""
     assert render_text(case.source, **case.variables) == case.expect
 
 
 def test_top_level_break_keeps_objects() -> None:
-    result = render('{% log 1 %}{% if stop %}{% break %}{% endif %}{% log 2 %}', {"stop": True})
+    """Top level break keeps objects."""
+    result = render("{% log 1 %}{% if stop %}{% break %}{% endif %}{% log 2 %}", {"stop": True})
     assert result.failure is None
     assert result.logs == [1]
 
 
 def test_unknown_tag_is_a_parse_error() -> None:
+    """Unknown tag is a parse error."""
     with pytest.raises(LiquidSyntaxError, match="unexpected tag 'nope'"):
         MechanicEnvironment().from_string("{% nope %}")
 
 
 def test_unknown_filter_fails_the_render() -> None:
+    """Unknown filter fails the render."""
     result = render("{{ 1 | nope }}", {})
     assert result.failure is not None
     assert result.failure.kind == "render"
@@ -95,4 +117,5 @@ def test_unknown_filter_fails_the_render() -> None:
 
 
 def test_environment_is_shared() -> None:
+    """Environment is shared."""
     assert environment() is environment()

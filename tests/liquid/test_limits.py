@@ -9,7 +9,6 @@ from operator import attrgetter
 from typing import Any
 
 import pytest
-
 from liquidtools import run
 
 
@@ -69,7 +68,8 @@ TEST_CASES = [
     ),
     Case(
         "render time",
-        "{% log 1 %}\n{% for x in (1..100) %}\n{% for y in (1..100000) %}{% assign z = y %}{% endfor %}{% endfor %}",
+        "{% log 1 %}\n{% for x in (1..100) %}\n"
+        "{% for y in (1..100000) %}{% assign z = y %}{% endfor %}{% endfor %}",
         "render_time",
         3,
         {"render_timeout": 0.2},
@@ -85,6 +85,7 @@ TEST_CASES = [
 
 @pytest.mark.parametrize("case", TEST_CASES, ids=attrgetter("description"))
 def test_limits(case: Case) -> None:
+    """Limits."""
     started = time.monotonic()
     result = run(case.source, {}, **case.runtime)
     assert time.monotonic() - started < 5
@@ -96,6 +97,7 @@ def test_limits(case: Case) -> None:
 
 
 def test_objects_before_a_limit_are_kept() -> None:
+    """Objects before a limit are kept."""
     result = run(
         '{% log "before" %}{% for x in (1..200) %}{% endfor %}{% log "after" %}', {}, max_loop_iterations=100
     )
@@ -104,12 +106,20 @@ def test_objects_before_a_limit_are_kept() -> None:
 
 
 def test_limits_can_be_switched_off() -> None:
+    """Limits can be switched off."""
     result = run(
-        "{% for x in (1..300) %}{% endfor %}", {}, max_loop_iterations=None, max_output_size=None, render_timeout=None
+        "{% for x in (1..300) %}{% endfor %}",
+        {},
+        max_loop_iterations=None,
+        max_output_size=None,
+        render_timeout=None,
     )
     assert result.failure is None
 
 
 def test_under_the_limit_passes() -> None:
-    result = run("{% for x in (1..50) %}{% endfor %}{% for x in (1..50) %}{% endfor %}", {}, max_loop_iterations=100)
+    """Under the limit passes."""
+    result = run(
+        "{% for x in (1..50) %}{% endfor %}{% for x in (1..50) %}{% endfor %}", {}, max_loop_iterations=100
+    )
     assert result.failure is None

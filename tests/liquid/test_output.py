@@ -24,7 +24,9 @@ class Case:
 TEST_CASES = [
     Case("empty", "", []),
     Case("whitespace only", " \n\t\r\n", []),
-    Case("one action", '{"action":{"type":"echo","options":1}}', [("action", {"type": "echo", "options": 1})]),
+    Case(
+        "one action", '{"action":{"type":"echo","options":1}}', [("action", {"type": "echo", "options": 1})]
+    ),
     Case("objects back to back", '{"log":1}{"error":"x"}', [("log", 1), ("error", "x")]),
     Case("objects between whitespace", '\n  {"log": 1}\n\n  {"log": 2}  \n', [("log", 1), ("log", 2)]),
     Case("braces inside strings", '{"log":"}{ not an object"}', [("log", "}{ not an object")]),
@@ -34,6 +36,7 @@ TEST_CASES = [
 
 @pytest.mark.parametrize("case", TEST_CASES, ids=attrgetter("description"))
 def test_parse_output(case: Case) -> None:
+    """Parse output."""
     assert parse_output(case.text) == case.expect
 
 
@@ -62,6 +65,7 @@ ERROR_CASES = [
 
 @pytest.mark.parametrize("case", ERROR_CASES, ids=attrgetter("description"))
 def test_parse_output_errors(case: ErrorCase) -> None:
+    """Parse output errors."""
     with pytest.raises(OutputError) as info:
         parse_output(case.text)
     assert case.message in info.value.message

@@ -17,6 +17,7 @@ from mechanic_kernel.liquid.runtime import runtime_of
 
 
 def test_result_lists_objects_in_rendered_order() -> None:
+    """Result lists objects in rendered order."""
     source = '{% log 1 %}{% action "echo", "a" %}{"log": 2}{% action "echo", "b" %}{% error "e" %}'
     result = render(source, {})
     assert [a.options for a in result.actions] == ["a", "b"]
@@ -27,6 +28,7 @@ def test_result_lists_objects_in_rendered_order() -> None:
 
 
 def test_raw_json_text_counts_as_objects() -> None:
+    """Raw json text counts as objects."""
     source = '{"action": {"type": "echo", "options": {"a": 1, "__meta": "m", "__perform_event": false}}}'
     result = render(source, {})
     assert result.actions == [Action("echo", {"a": 1}, "m", False)]
@@ -34,11 +36,13 @@ def test_raw_json_text_counts_as_objects() -> None:
 
 
 def test_action_to_dict() -> None:
+    """Action to dict."""
     assert Action("echo", 1).to_dict() == {"type": "echo", "options": 1}
     assert Action("echo", 1, {"m": 1}).to_dict() == {"type": "echo", "options": 1, "meta": {"m": 1}}
 
 
 def test_ok() -> None:
+    """Ok."""
     assert RenderResult().ok
     assert not RenderResult(errors=["x"]).ok
 
@@ -67,6 +71,7 @@ FAILURE_CASES = [
 
 @pytest.mark.parametrize("case", FAILURE_CASES, ids=attrgetter("description"))
 def test_failures(case: FailureCase) -> None:
+    """Failures."""
     result = render(case.source, {})
     assert result.failure is not None
     assert result.failure.kind == case.kind
@@ -77,20 +82,42 @@ def test_failures(case: FailureCase) -> None:
 
 
 def test_parse_is_cached_by_source() -> None:
+    """Parse is cached by source."""
     assert parse_template("{% log 'cached' %}") is parse_template("{% log 'cached' %}")
 
 
 def test_runtime_is_attached_and_records() -> None:
+    """Runtime is attached and records."""
     runtime = Runtime()
     template = parse_template("{% permissions %}read_orders{% endpermissions %}{% log 1 %}")
-    result = render(template_source := "{% permissions %}read_orders{% endpermissions %}{% log 1 %}", {}, runtime)
+    result = render(
+        template_source := "{% permissions %}read_orders{% endpermissions %}{% log 1 %}", {}, runtime
+    )
     assert template is parse_template(template_source)
     assert result.permissions == ["read_orders"]
-    assert runtime.deadline is not None
+    assert runtime.deadline is None
     assert runtime.loop_iterations == 0
 
 
+def test_a_runtime_can_be_reused() -> None:
+    """Each render gets its own deadline and loop count."""
+    runtime = Runtime(max_loop_iterations=150)
+    for _ in range(3):
+        result = render("{% for x in (1..100) %}{% endfor %}", {}, runtime)
+        assert result.failure is None
+        assert runtime.loop_iterations == 100
+
+
+def test_a_callers_deadline_is_kept() -> None:
+    """A deadline the caller set (e.g. one for a whole task run) is used as it is."""
+    runtime = Runtime(deadline=0.0)
+    result = render("{% for x in (1..2) %}{% endfor %}", {}, runtime)
+    assert result.failure is not None and result.failure.limit == "render_time"
+    assert runtime.deadline == 0.0
+
+
 def test_shopify_queries_come_from_the_runtime() -> None:
+    """Shopify queries come from the runtime."""
     runtime = Runtime(preview=True)
     runtime.shopify_queries.append({"query": "{ shop { name } }", "variables": None})
     result = render("", {}, runtime)
@@ -98,19 +125,25 @@ def test_shopify_queries_come_from_the_runtime() -> None:
 
 
 def test_runtime_of_a_render_context() -> None:
+    """Runtime of a render context."""
     template = parse_template("")
     context = template.context_class(template, globals={})
     assert isinstance(runtime_of(context), Runtime)
 
 
 def test_variables_are_not_modified() -> None:
+    """Variables are not modified."""
     variables = {"event": {"data": {"tags": ["a"]}}, "options": {"x": 1}}
     before = copy.deepcopy(variables)
-    render('{% assign event["data"]["tags"][0] = "z" %}{% assign options["y"] = 2 %}{% assign event = 1 %}', variables)
+    render(
+        '{% assign event["data"]["tags"][0] = "z" %}{% assign options["y"] = 2 %}{% assign event = 1 %}',
+        variables,
+    )
     assert variables == before
 
 
 def test_missing_variables_are_nil() -> None:
+    """Missing variables are nil."""
     result = render("{% log nope.deeper %}{% action 'echo', nope %}", {})
     assert result.logs == [None]
     assert result.actions == [Action("echo", None)]

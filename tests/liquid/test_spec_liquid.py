@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from operator import attrgetter
 
 import pytest
-
 from liquidtools import render_text
+
 from mechanic_kernel.liquid.render import Action
 from mechanic_kernel.liquid.render import render
 
@@ -49,7 +49,8 @@ TEXT_CASES = [
     ),
     TextCase(
         "109 assignment by value",
-        '{% assign a = hash %}{% assign b = hash %}{% assign b["a"] = a %}{% assign a["z"] = 1 %}{{ b | json }}',
+        '{% assign a = hash %}{% assign b = hash %}{% assign b["a"] = a %}'
+        '{% assign a["z"] = 1 %}{{ b | json }}',
         '{"a":{}}',
     ),
     TextCase("110 liquid tag log", '{% liquid log "oh my!" %}', '{"log":"oh my!"}'),
@@ -69,10 +70,12 @@ TEXT_CASES = [
 
 @pytest.mark.parametrize("case", TEXT_CASES, ids=attrgetter("description"))
 def test_rendered_text(case: TextCase) -> None:
+    """Rendered text."""
     assert render_text(case.source) == case.expect
 
 
 def test_110_email_example() -> None:
+    """110 email example."""
     email = '{"action":{"type":"email","options":{"to":"hello@example.com"}}}'
     assert render_text(EMAIL_EXAMPLE) == email + '{"log":"oh my!"}' + email
     result = render(EMAIL_EXAMPLE, {})
@@ -81,20 +84,24 @@ def test_110_email_example() -> None:
 
 
 def test_113_untyped_block_with_meta() -> None:
+    """113 untyped block with meta."""
     result = render('{% action %}{"type":"echo","options":{"a":1},"meta":{"mode":"x"}}{% endaction %}', {})
     assert result.actions == [Action("echo", {"a": 1}, {"mode": "x"})]
 
 
 def test_114_shopify_graphql_block() -> None:
+    """114 shopify graphql block."""
     result = render('{% action "shopify" %} mutation { x } {% endaction %}', {})
     assert result.actions == [Action("shopify", "mutation { x }")]
 
 
 def test_115_permissions() -> None:
+    """115 permissions."""
     result = render("{% permissions %}read_orders, write_products{% endpermissions %}", {})
     assert result.permissions == ["read_orders", "write_products"]
     assert result.output == ""
     twice = render(
-        "{% permissions %}read_orders{% endpermissions %}{% permissions %}write_products{% endpermissions %}", {}
+        "{% permissions %}read_orders{% endpermissions %}{% permissions %}write_products{% endpermissions %}",
+        {},
     )
     assert twice.failure is not None and twice.failure.kind == "syntax"

@@ -121,7 +121,9 @@ class ActionNode(Node):
     def _type(self, context: RenderContext) -> str:
         type_ = self.arguments.positional[0].evaluate(context)
         if not isinstance(type_, str) or not type_:
-            raise LiquidTypeError(f"action type must be a non-empty string, found {type_!r}", token=self.token)
+            raise LiquidTypeError(
+                f"action type must be a non-empty string, found {type_!r}", token=self.token
+            )
         return type_
 
     def _inline_options(self, context: RenderContext) -> tuple[Any, Any]:
@@ -206,8 +208,7 @@ class ActionTag(Tag):
         if next_tag_is_end(stream, self.name, self.end):
             if len(arguments.positional) > 1 or arguments.keywords:
                 raise LiquidSyntaxError(
-                    "an action block takes only a type (and __meta or __perform_event); "
-                    f"found {arguments}",
+                    f"an action block takes only a type (and __meta or __perform_event); found {arguments}",
                     token=token,
                 )
             block = parse_body(self.env, stream, token, self.end)

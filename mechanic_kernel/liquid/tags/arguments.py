@@ -167,9 +167,7 @@ def parse_body(env: Environment, stream: TokenStream, tag_token: Token, end: str
     next(stream)
     block = get_parser(env).parse_block(stream, (end,))
     if not stream.current.is_tag(end):
-        raise LiquidSyntaxError(
-            f"unclosed {tag_token.value} block: expected {{% {end} %}}", token=tag_token
-        )
+        raise LiquidSyntaxError(f"unclosed {tag_token.value} block: expected {{% {end} %}}", token=tag_token)
     return block
 
 
@@ -220,7 +218,9 @@ class ValueNode(Node):
     def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
         """Write the object."""
         if self.block is not None:
-            value = body_json(render_body(self.block, context, self.token), self.token, f"the {self.key} block")
+            value = body_json(
+                render_body(self.block, context, self.token), self.token, f"the {self.key} block"
+            )
         else:
             check_deadline(runtime_of(context), self.token)
             values = [value.evaluate(context) for value in self.arguments.positional]

@@ -1,8 +1,9 @@
 """The ``assign`` tag, extended: assignment into subscripts, by value.
 
-``{% assign h["k"] = 1 %}``, ``{% assign h[k] = 1 %}``, ``{% assign a[0] = 1 %}``, ``{% assign a[a.size] = 1 %}``
-(append), ``{% assign h["x"]["y"] = 1 %}``, ``{% assign h.x["y"] = 1 %}``. Every assigned list or hash is
-copied (spec §5.1: assignment is by value), so later changes to either side never reach the other. A
+``{% assign h["k"] = 1 %}``, ``{% assign h[k] = 1 %}``, ``{% assign a[0] = 1 %}``,
+``{% assign a[a.size] = 1 %}`` (append), ``{% assign h["x"]["y"] = 1 %}``, ``{% assign h.x["y"] = 1 %}``.
+Every assigned list or hash is copied (spec §5.1: assignment is by value), so later changes to either side
+never reach the other. A
 subscript assignment into a variable that is not a template local (render arguments such as ``event``)
 first copies that variable into the locals: the host's data is never changed.
 """
@@ -78,7 +79,9 @@ class AssignNode(Node):
             child = None
         if not isinstance(child, (dict, list)):
             shown = Path(self.target.token, where)
-            raise LiquidTypeError(f"cannot assign into {shown}: it is not a hash or an array", token=self.token)
+            raise LiquidTypeError(
+                f"cannot assign into {shown}: it is not a hash or an array", token=self.token
+            )
         return child
 
     def _set(self, container: Any, key: Any) -> None:

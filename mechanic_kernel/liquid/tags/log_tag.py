@@ -1,4 +1,4 @@
-"""The ``log`` tag: renders ``{"log": …}`` (``{% log "x" %}``, ``{% log a: 1 %}``, ``{% log %}{…}{% endlog %}``)."""
+"""The ``log`` tag: renders ``{"log": …}`` (``{% log "x" %}``, ``{% log a: 1 %}``, block ``{% log %}``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Output statements ``{{ … }}``: Mechanic's expression reading and Ruby-style printing of hashes and arrays."""
+"""Output statements ``{{ … }}``: Mechanic's expression reading, Ruby-style printing of hashes and arrays."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class OutputNode(_OutputNode):
-    """``{{ value }}``, printed as Mechanic prints it (see :func:`~mechanic_kernel.liquid.values.to_output_string`)."""
+    """``{{ value }}``, printed as Mechanic prints it (see ``values.to_output_string``)."""
 
     __slots__ = ()
 

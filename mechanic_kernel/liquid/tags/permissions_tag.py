@@ -70,7 +70,9 @@ class PermissionsTag(Tag):
         next(stream)
         while not stream.current.is_tag(self.end):
             if stream.current.kind == TOKEN_EOF:
-                raise LiquidSyntaxError("unclosed permissions block: expected {% endpermissions %}", token=token)
+                raise LiquidSyntaxError(
+                    "unclosed permissions block: expected {% endpermissions %}", token=token
+                )
             next(stream)
         end_token = stream.current
         source = token.source

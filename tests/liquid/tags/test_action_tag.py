@@ -26,6 +26,7 @@ VARIABLES = {
 
 
 def run(source: str, variables: dict[str, Any] | None = None) -> RenderResult:
+    """Render ``source`` with the public API."""
     return render(source, variables or {})
 
 
@@ -60,7 +61,9 @@ TEST_CASES = [
         '{% action "shopify" %}{"query": "q", "variables": {}}{% endaction %}',
         [{"type": "shopify", "options": {"query": "q", "variables": {}}}],
     ),
-    Case("block typed empty body", '{% action "echo" %} {% endaction %}', [{"type": "echo", "options": None}]),
+    Case(
+        "block typed empty body", '{% action "echo" %} {% endaction %}', [{"type": "echo", "options": None}]
+    ),
     Case(
         "positional",
         '{% action "cache", "set", "foo", "bar" %}',
@@ -120,7 +123,9 @@ TEST_CASES = [
         '{% action "echo" %}\n{% action "http" %}{"a": 1}{% endaction %}',
         [{"type": "echo", "options": None}, {"type": "http", "options": {"a": 1}}],
     ),
-    Case("type from a variable", '{% assign t = "echo" %}{% action t, 1 %}', [{"type": "echo", "options": 1}]),
+    Case(
+        "type from a variable", '{% assign t = "echo" %}{% action t, 1 %}', [{"type": "echo", "options": 1}]
+    ),
     Case(
         "spans lines",
         '{% action "echo",\n  foo: a,\n  bar: b\n%}',
@@ -133,7 +138,7 @@ TEST_CASES = [
     ),
     Case(
         "block inside liquid tag",
-        "{% liquid\n  action \"email\"\n    echo '{\"to\": \"x@example.com\"}'\n  endaction\n%}",
+        '{% liquid\n  action "email"\n    echo \'{"to": "x@example.com"}\'\n  endaction\n%}',
         [{"type": "email", "options": {"to": "x@example.com"}}],
     ),
     Case(
@@ -151,6 +156,7 @@ TEST_CASES = [
 
 @pytest.mark.parametrize("case", TEST_CASES, ids=attrgetter("description"))
 def test_action_forms(case: Case) -> None:
+    """Action forms."""
     result = run(case.source, VARIABLES)
     assert result.failure is None, result.failure
     assert [action.to_dict() for action in result.actions] == case.expect
@@ -201,6 +207,7 @@ ERROR_CASES = [
 
 @pytest.mark.parametrize("case", ERROR_CASES, ids=attrgetter("description"))
 def test_action_errors(case: ErrorCase) -> None:
+    """Action errors."""
     result = run(case.source)
     assert result.failure is not None
     assert result.failure.kind == case.kind
@@ -210,10 +217,12 @@ def test_action_errors(case: ErrorCase) -> None:
 
 
 def test_rendered_text_is_an_action_object() -> None:
+    """Rendered text is an action object."""
     result = run('{% action "email", to: "hello@example.com" %}')
     assert result.output == '{"action":{"type":"email","options":{"to":"hello@example.com"}}}'
 
 
 def test_suppressed_event_is_written_on_the_action() -> None:
+    """Suppressed event is written on the action."""
     result = run('{% action "echo", 1, __perform_event: false %}')
     assert result.output == '{"action":{"type":"echo","options":1,"perform_event":false}}'

@@ -33,6 +33,7 @@ TEST_CASES = [
 
 @pytest.mark.parametrize("case", TEST_CASES, ids=attrgetter("description"))
 def test_error(case: Case) -> None:
+    """Error."""
     result = render(case.source, VARIABLES)
     assert result.failure is None
     assert result.errors == case.expect
@@ -40,6 +41,7 @@ def test_error(case: Case) -> None:
 
 
 def test_rendering_continues_after_an_error_object() -> None:
+    """Rendering continues after an error object."""
     result = render('{% error "first" %}{% action "echo", 1 %}{% log "after" %}', {})
     assert result.errors == ["first"]
     assert result.logs == ["after"]
@@ -48,6 +50,7 @@ def test_rendering_continues_after_an_error_object() -> None:
 
 
 def test_unclosed_error_block() -> None:
+    """Unclosed error block."""
     result = render("{% error %}", {})
     assert result.failure is not None and result.failure.kind == "syntax"
     assert "enderror" in result.failure.message

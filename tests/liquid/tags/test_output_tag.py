@@ -23,8 +23,12 @@ class Case:
 
 
 TEST_CASES = [
-    Case("hash like Ruby inspect", "{{ h }}", '{"a"=>1, "b"=>nil, "c"=>[1, "x"], "d"=>{"e"=>true}}',
-         {"h": {"a": 1, "b": None, "c": [1, "x"], "d": {"e": True}}}),
+    Case(
+        "hash like Ruby inspect",
+        "{{ h }}",
+        '{"a"=>1, "b"=>nil, "c"=>[1, "x"], "d"=>{"e"=>true}}',
+        {"h": {"a": 1, "b": None, "c": [1, "x"], "d": {"e": True}}},
+    ),
     Case("array joined", "{{ a }}", "12x", {"a": [1, [2, None], "x"]}),
     Case("array of hashes", "{{ a }}", '{"k"=>"v"}', {"a": [{"k": "v"}]}),
     Case("empty hash", "{{ hash }}", "{}"),
@@ -43,4 +47,5 @@ TEST_CASES = [
 
 @pytest.mark.parametrize("case", TEST_CASES, ids=attrgetter("description"))
 def test_output(case: Case) -> None:
+    """Output."""
     assert parse_template(case.source).render(**case.variables) == case.expect

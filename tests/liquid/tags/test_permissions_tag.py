@@ -22,15 +22,28 @@ class Case:
 
 
 TEST_CASES = [
-    Case("comma separated", "{% permissions %}read_orders, write_products{% endpermissions %}", ["read_orders", "write_products"]),
-    Case("one per line", "{% permissions %}\n  read_orders\n  write_customers\n{% endpermissions %}", ["read_orders", "write_customers"]),
-    Case("in a branch never taken", "{% if false %}{% permissions %}read_orders{% endpermissions %}{% endif %}", ["read_orders"]),
+    Case(
+        "comma separated",
+        "{% permissions %}read_orders, write_products{% endpermissions %}",
+        ["read_orders", "write_products"],
+    ),
+    Case(
+        "one per line",
+        "{% permissions %}\n  read_orders\n  write_customers\n{% endpermissions %}",
+        ["read_orders", "write_customers"],
+    ),
+    Case(
+        "in a branch never taken",
+        "{% if false %}{% permissions %}read_orders{% endpermissions %}{% endif %}",
+        ["read_orders"],
+    ),
     Case("empty", "{% permissions %}{% endpermissions %}", []),
 ]
 
 
 @pytest.mark.parametrize("case", TEST_CASES, ids=attrgetter("description"))
 def test_permissions(case: Case) -> None:
+    """Permissions."""
     runtime = Runtime()
     result = render(case.source, {}, runtime)
     assert result.failure is None
@@ -41,6 +54,7 @@ def test_permissions(case: Case) -> None:
 
 
 def test_liquid_inside_is_not_evaluated() -> None:
+    """Liquid inside is not evaluated."""
     source = "{% permissions %}read_orders, {{ x }}{% endpermissions %}"
     result = render(source, {"x": "write_orders"})
     assert result.failure is not None and result.failure.kind == "syntax"
@@ -72,6 +86,7 @@ ERROR_CASES = [
 
 @pytest.mark.parametrize("case", ERROR_CASES, ids=attrgetter("description"))
 def test_permissions_errors(case: ErrorCase) -> None:
+    """Permissions errors."""
     result = render(case.source, {})
     assert result.failure is not None
     assert result.failure.kind == "syntax"
