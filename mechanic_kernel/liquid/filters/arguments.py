@@ -6,8 +6,6 @@ so a task author can find it without a stack trace.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +13,7 @@ from liquid.exceptions import FilterArgumentError
 from liquid.exceptions import FilterError
 from liquid.undefined import Undefined
 
-from mechanic_kernel.liquid.secrets import SecretReference
+from mechanic_kernel.liquid.values import to_json
 
 
 def argument_error(name: str, problem: str) -> FilterArgumentError:
@@ -98,29 +96,9 @@ def to_int(name: str, value: object, what: str = "argument") -> int:
     raise argument_error(name, f"{what} must be an integer, got {type_name(value)} {to_text(value)!r}")
 
 
-def json_default(value: object) -> Any:
-    """``json.dumps`` fallback for the non-JSON types a Liquid render produces.
-
-    Decimals become numbers, times ISO-8601 strings, secret references their placeholder, undefined
-    variables null, and other mappings/sequences (drops) their plain form.
-    """
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, Undefined):
-        return None
-    if isinstance(value, SecretReference):
-        return str(value)
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    if hasattr(value, "items"):
-        return dict(value.items())
-    if isinstance(value, tuple | set | range) or hasattr(value, "__iter__"):
-        return list(value)
-    return str(value)
-
-
 def dump_json(value: object) -> str:
-    """Compact JSON the way Mechanic writes it (``{"a":1}``, non-ASCII kept as is)."""
-    return json.dumps(value, default=json_default, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON the way Mechanic writes it (``{"a":1}``, non-ASCII kept as is).
+
+    The ``json`` filter and the tags share one writer, so ``{{ x | json }}`` and ``{% log x %}`` agree.
+    """
+    return to_json(value)

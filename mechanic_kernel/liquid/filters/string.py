@@ -107,6 +107,10 @@ class _Described(dict[str, Any]):
     def __str__(self) -> str:
         return self._text
 
+    def __liquid__(self) -> str:
+        # Mechanic's output prints other hashes Ruby-inspect style; this one prints its summary.
+        return self._text
+
 
 def _version(part: Any) -> _Described:
     numbers = [getattr(part, name, None) for name in ("major", "minor", "patch", "patch_minor")]

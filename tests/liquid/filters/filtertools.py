@@ -1,4 +1,4 @@
-"""Rendering helpers shared by the filter tests: a plain environment with Mechanic's filters.
+"""Rendering helpers shared by the filter tests, in the Mechanic Liquid environment.
 
 A module with a unique name rather than ``conftest`` so that test modules can import it without
 clashing with other packages' conftest modules.
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import liquid
 import pytest
 
+from mechanic_kernel.liquid.environment import MechanicEnvironment
 from mechanic_kernel.liquid.filters import register
 from mechanic_kernel.liquid.runtime import Runtime
 from mechanic_kernel.liquid.runtime import attach
@@ -43,14 +44,15 @@ class Case:
     expect: Any = ""
 
 
-def make_env() -> liquid.Environment:
-    """A plain python-liquid environment with Mechanic's filters registered."""
+def make_plain_env() -> liquid.Environment:
+    """A plain python-liquid environment with only Mechanic's filters added (no Mechanic tags)."""
     env = liquid.Environment()
     register(env)
     return env
 
 
-ENV = make_env()
+ENV = MechanicEnvironment()
+"""The environment the tests render in: Mechanic's dialect, which calls ``register(env)`` itself."""
 
 
 def make_runtime(**overrides: Any) -> Runtime:
@@ -60,9 +62,14 @@ def make_runtime(**overrides: Any) -> Runtime:
     return Runtime(**settings)
 
 
-def render(source: str, data: dict[str, Any] | None = None, runtime: Runtime | None = None) -> str:
-    """Render ``source`` with ``data`` and ``runtime`` attached to the root context."""
-    template = ENV.from_string(source)
+def render(
+    source: str,
+    data: dict[str, Any] | None = None,
+    runtime: Runtime | None = None,
+    env: liquid.Environment | None = None,
+) -> str:
+    """Render ``source`` with ``data`` and ``runtime`` attached to the root context (in ``ENV`` by default)."""
+    template = (env or ENV).from_string(source)
     context = template.context_class(template, globals=template.make_globals(data or {}))
     attach(context, runtime or make_runtime())
     buffer = io.StringIO()
@@ -70,10 +77,10 @@ def render(source: str, data: dict[str, Any] | None = None, runtime: Runtime | N
     return buffer.getvalue()
 
 
-def check(case: Case, runtime: Runtime | None = None) -> None:
+def check(case: Case, runtime: Runtime | None = None, env: liquid.Environment | None = None) -> None:
     """Render ``case`` and compare with its expectation (text or exception class)."""
     if isinstance(case.expect, type) and issubclass(case.expect, BaseException):
         with pytest.raises(case.expect):
-            render(case.template, case.data, runtime)
+            render(case.template, case.data, runtime, env)
     else:
-        assert render(case.template, case.data, runtime) == case.expect
+        assert render(case.template, case.data, runtime, env) == case.expect

@@ -14,6 +14,7 @@ from operator import attrgetter
 import pytest
 from filtertools import Case
 from filtertools import check
+from filtertools import make_plain_env
 from filtertools import make_runtime
 from liquid.exceptions import FilterError
 
@@ -23,6 +24,7 @@ H = {"foo": 1, "bar": 2, "baz": None, "deep": {"qux": None}}
 XML = "<foo><bar>baz</bar><bar><qux>quux</qux></bar></foo>"
 SECRET_DATA = {"secrets": Secrets(["k"]), "globals": {}}
 RAW = "raw-secret-value"
+PLAIN = make_plain_env()
 
 CASES = [
     Case(
@@ -106,3 +108,9 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=attrgetter("description"))
 def test_statement(case: Case) -> None:
     check(case, make_runtime(secrets={"k": RAW}))
+
+
+@pytest.mark.parametrize("case", CASES, ids=attrgetter("description"))
+def test_statement_in_plain_environment(case: Case) -> None:
+    """The filters need nothing from MechanicEnvironment but ``register(env)`` and an attached runtime."""
+    check(case, make_runtime(secrets={"k": RAW}), PLAIN)
