@@ -8,6 +8,8 @@ from .cache import CacheStore
 from .database import Database
 from .events import EventStore
 from .runs import RunStore
+from .files import FileStore
+from .outbox import OutboxStore
 from .settings import SettingsStore
 from .tasks import TaskStore
 from .webhooks import WebhookStore
@@ -27,6 +29,8 @@ class Store:
         self.tasks = TaskStore(self.db)
         self.runs = RunStore(self.db)
         self.cache = CacheStore(self.db)
+        self.outbox = OutboxStore(self.db)
+        self.files = FileStore(self.db)
 
     def close(self) -> None:
         """Flush pending writes and close the file."""
