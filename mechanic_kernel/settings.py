@@ -102,6 +102,31 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def parse_smtp_url(value: Any) -> str:
+    """Validate an SMTP server URL: ``smtp://``, ``smtp+starttls://`` or ``smtps://`` with a host.
+
+    Raises:
+        InvalidInput: another scheme, no host, or a port that is not a number.
+    """
+    text = str(value).strip()
+    parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018 - urlsplit only checks the port when asked
+    except ValueError:
+        raise InvalidInput(f"invalid SMTP URL {value!r}: the port must be a number") from None
+    if parts.scheme not in ("smtp", "smtp+starttls", "smtps") or not parts.hostname:
+        raise InvalidInput(f"invalid SMTP URL {value!r}: expected smtp://, smtp+starttls:// or "
+                           "smtps://[user:password@]host[:port]")
+    return text
+
+
+def _email_address(value: Any) -> str:
+    text = str(value).strip()
+    if not re.fullmatch(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+", text):
+        raise InvalidInput(f"invalid email address {value!r}: expected name@example.com")
+    return text
+
+
 @dataclass(frozen=True)
 class Setting:
     """One known setting."""
@@ -125,6 +150,11 @@ SETTINGS: dict[str, Setting] = {
         Setting("shop_name", "Example Shop", _text, "the shop's name, as task code sees it in shop.name"),
         Setting("currency", "USD", _text, "the shop's currency code"),
         Setting("locale", "en", _text, "the shop's locale"),
+        Setting("smtp_url", None, parse_smtp_url, "deliver email actions through this SMTP server "
+                "(smtp://, smtp+starttls:// or smtps://user:pass@host:port); unset = capture to the outbox only"),
+        Setting("email_from", None, _email_address, "sender address of email actions "
+                "(default <shop-subdomain>@mail.usemechanic.com, as Mechanic)"),
+        Setting("file_expiry_days", 7, _positive_int("file_expiry_days"), "days a files action URL serves its file"),
     ]
 }
 
