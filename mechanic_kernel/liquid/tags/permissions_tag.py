@@ -68,18 +68,24 @@ class PermissionsTag(Tag):
         if stream.peek.kind == TOKEN_EXPRESSION:
             raise LiquidSyntaxError("permissions takes no arguments", token=token)
         next(stream)
+        inner: list[Token] = []
         while not stream.current.is_tag(self.end):
             if stream.current.kind == TOKEN_EOF:
                 raise LiquidSyntaxError(
                     "unclosed permissions block: expected {% endpermissions %}", token=token
                 )
+            inner.append(stream.current)
             next(stream)
         end_token = stream.current
         source = token.source
         # Tag tokens point at the tag name; the raw body lies between this tag's "%}" and the end tag's "{%".
         start = source.find("%}", token.start_index) + 2
         stop = source.rfind("{%", start, end_token.start_index)
-        raw = source[start:stop] if start >= 2 and stop >= start else ""
+        if start >= 2 and stop >= start:
+            raw = source[start:stop]
+        else:
+            # Inside {% liquid %} there are no delimiters: each scope line was read as a tag (+ expression).
+            raw = " ".join(inner_token.value for inner_token in inner)
         scopes: list[str] = []
         for scope in _SEPARATORS.split(raw):
             if not scope:

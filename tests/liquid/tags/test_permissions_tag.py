@@ -92,3 +92,13 @@ def test_permissions_errors(case: ErrorCase) -> None:
     assert result.failure.kind == "syntax"
     assert case.message in result.failure.message
     assert result.failure.line == case.line
+
+
+def test_inside_liquid_tag() -> None:
+    """Scopes on the lines of a liquid tag are read too."""
+    source = (
+        "{% liquid\n  permissions\n    read_orders, write_products\n    read_customers\n  endpermissions\n%}"
+    )
+    result = render(source, {})
+    assert result.failure is None
+    assert result.permissions == ["read_orders", "write_products", "read_customers"]
