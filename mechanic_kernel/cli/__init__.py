@@ -9,11 +9,14 @@ from collections.abc import Sequence
 from ..errors import MechanicError
 from .common import common_options
 from . import events as events_commands
+from . import runs as runs_commands
+from . import worker as worker_commands
 from . import serve as serve_commands
 from . import settings as settings_commands
 from . import webhooks as webhooks_commands
 
 GROUPS = [webhooks_commands, settings_commands, events_commands, serve_commands]
+GROUPS.extend([runs_commands, worker_commands])
 
 
 def build_parser() -> argparse.ArgumentParser:

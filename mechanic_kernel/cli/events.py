@@ -25,6 +25,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     show = sub.add_parser("show", help="one event with its data and raw request", parents=[common])
     show.add_argument("id", metavar="ID_OR_REQUEST_ID")
     show.set_defaults(run=_show)
+    cancel = sub.add_parser("cancel", help="cancel a queued event (its event run has not started)", parents=[common])
+    cancel.add_argument("id", metavar="ID_OR_REQUEST_ID")
+    cancel.set_defaults(run=_cancel)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -43,6 +46,7 @@ def event_record(workbench: Any, event_id: str) -> dict[str, Any]:
     record = {key: value for key, value in event.to_dict().items() if key != "parent_id"}
     record["parent_id"] = event.parent_id
     record["request"] = workbench.request_of(event).summary() if event.webhook_request_id else None
+    record.update(workbench.runs.describe_event(event.id))  # run, task_runs (with action_runs), child_event_ids
     return record
 
 
@@ -58,7 +62,30 @@ def _human(record: dict[str, Any]) -> str:
                   f"{request['content_type'] or 'no content type'})"]
     lines.append("  data:")
     lines += ["    " + line for line in json.dumps(record["data"], indent=2, ensure_ascii=False).splitlines()]
+    lines += _runs_human(record)
     return "\n".join(lines)
+
+
+def _runs_human(record: dict[str, Any]) -> list[str]:
+    run = record.get("run")
+    lines = [f"  event run:  {run['status']}" + (f" ({run['error']})" if run["error"] else "")
+             + (f" (stopped by filter {run['filtered_by']})" if run.get("filtered_by") else "")] if run else []
+    for task_run in record.get("task_runs", []):
+        lines.append(f"  task run {task_run['status']}: {task_run['task_name']} ({task_run['task_id']})"
+                     + (f" error: {json.dumps(task_run['error'], ensure_ascii=False)}" if task_run["error"] else ""))
+        lines += [f"    log: {json.dumps(log, ensure_ascii=False)}" for log in task_run["logs"]]
+        for action in task_run["action_runs"]:
+            outcome = action["error"] if action["error"] else json.dumps(action["result"], ensure_ascii=False)
+            lines.append(f"    action {action['type']} {action['status']}: {outcome}")
+    return lines
+
+
+def _cancel(args: argparse.Namespace) -> int:
+    with open_workbench(args) as workbench:
+        run = workbench.runs.cancel_event(args.id)
+        emit(args, {"event_id": run.event_id, "run_id": run.id, "status": run.status.value},
+             lambda record: f"event {record['event_id']} cancelled")
+    return 0
 
 
 def _show(args: argparse.Namespace) -> int:

@@ -115,6 +115,43 @@ class Runs:
         """The action runs of a task run, in rendered order."""
         return self.queue.list(parent_run_id=task_run_id, kind=RunKind.ACTION)
 
+    def describe_event(self, event_id: str) -> dict[str, Any]:
+        """What happened to an event, JSON-ready: ``run`` (its event run), ``task_runs`` (each with its
+        ``action_runs``) and ``child_event_ids``."""
+        event_run = self.event_run(event_id)
+        task_runs = []
+        for run in self.task_runs(event_id):
+            details = run.details
+            task_runs.append({
+                "id": run.id, "task_id": run.task_id, "task_name": details.get("task_name"),
+                "status": run.status.value, "run_at": run.run_at, "started_at": run.started_at,
+                "stopped_at": run.stopped_at, "attempts": run.attempts, "error": run.error,
+                "actions": details.get("actions", []), "logs": details.get("logs", []),
+                "errors": details.get("errors", []), "output": details.get("output"),
+                "action_runs": [{
+                    "id": action.id, "type": action.details.get("type"), "options": action.details.get("options"),
+                    "meta": action.details.get("meta"), "status": action.status.value, "result": action.result,
+                    "error": action.error, "attempts": action.attempts, "run_at": action.run_at,
+                    "started_at": action.started_at, "stopped_at": action.stopped_at,
+                } for action in self.action_runs(run.id)],
+            })
+        return {
+            "run": None if event_run is None else {
+                "id": event_run.id, "status": event_run.status.value, "run_at": event_run.run_at,
+                "started_at": event_run.started_at, "stopped_at": event_run.stopped_at,
+                "attempts": event_run.attempts, "error": event_run.error,
+                "filtered_by": event_run.details.get("filtered_by"),
+            },
+            "task_runs": task_runs,
+            "child_event_ids": self.engine.store.runs.children_of(event_id),
+        }
+
+    def purge(self, retention_days: int | None = None) -> int:
+        """Delete events complete for longer than ``retention_days`` (default: the setting) with their runs."""
+        from .retention import purge
+
+        return purge(self.engine, retention_days)
+
     # -- changing ----------------------------------------------------------------------------------------------
     def retry(self, run_id: str) -> Run:
         """Queue a run again, discarding its result (spec §3.6).

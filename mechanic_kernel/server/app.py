@@ -11,6 +11,7 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application
 
 from .fastpath import MechanicDelegate
+from .handlers.cache import CacheEndpointHandler
 from .handlers.status import StatusHandler
 from .handlers.webhook import WebhookHandler
 
@@ -26,6 +27,7 @@ def default_handlers(workbench: Workbench) -> list[tuple[str, type, dict[str, An
     args = {"workbench": workbench}
     return [
         (r"/mechanic/webhooks?/[^/]+(?:/[^/]+)?/?", WebhookHandler, args),
+        (r"/mechanic/cache/([^/]+)/?", CacheEndpointHandler, args),
         (r"/(?:mechanic/?)?", StatusHandler, args),
     ]
 

@@ -20,6 +20,8 @@ async def serve(workbench: Workbench, host: str, port: int, public_url: str | No
     """Serve until a stop signal arrives, then finish in-flight writes and exit."""
     server, url = start_server(workbench, host, port)
     stop = asyncio.Event()
+    worker_stop = asyncio.Event()  # the worker finishes the runs it started, then returns
+    worker = asyncio.ensure_future(workbench.worker.work(worker_stop))
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
@@ -33,6 +35,8 @@ async def serve(workbench: Workbench, host: str, port: int, public_url: str | No
         await stop.wait()
     finally:
         server.stop()
+        worker_stop.set()
+        await asyncio.gather(worker, return_exceptions=True)
         await server.close_all_connections()
         clear_server_note(workbench.home)
         workbench.close()
