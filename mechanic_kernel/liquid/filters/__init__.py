@@ -2,7 +2,8 @@
 
 The environment starts with python-liquid's built-in (Shopify) filters. ``register`` removes those
 Mechanic does not offer (spec §5.4: "any Shopify filter not listed is unavailable"), replaces those
-Mechanic redefines (``date``, ``sum``, ``slice``, ``compact``, ``split``, ``replace``, base64) and adds the
+Mechanic redefines (``date``, ``sum``, ``slice``, ``compact``, ``split``, ``replace``, base64) or
+that need a better error (``concat``) and adds the
 Mechanic ones, one line per filter so the full list can be read here.
 """
 
@@ -110,6 +111,7 @@ def register(env: Environment) -> None:
     env.add_filter("in_groups_of", array.in_groups_of)
     env.add_filter("index_by", array.index_by)
     env.add_filter("compact", array.compact)
+    env.add_filter("concat", array.concat)
 
     # hash
     env.add_filter("keys", hash.keys)

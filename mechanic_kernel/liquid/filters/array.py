@@ -14,6 +14,7 @@ from typing import Any
 
 import natsort
 from liquid.builtin.filters.array import compact as liquid_compact
+from liquid.builtin.filters.array import concat as liquid_concat
 from liquid.builtin.filters.string import slice_ as liquid_slice
 
 from mechanic_kernel.liquid.filters.arguments import argument_error
@@ -54,6 +55,19 @@ def unshift(value: object, *items: object) -> list[Any]:
         FilterError: the input is not an array.
     """
     return list(items) + _array("unshift", value)
+
+
+def concat(value: object, other: object = None) -> list[Any]:
+    """A new array: the input's elements followed by ``other``'s (nested arrays are flattened first,
+    as in Shopify).
+
+    Raises:
+        FilterArgumentError: ``other`` is not an array (python-liquid's own check fails to build its
+            error, so the filter is redefined here to report it properly).
+    """
+    if not isinstance(other, list | tuple):
+        raise argument_error("concat", f"expected an array to append, got {type_name(other)}")
+    return liquid_concat(value, list(other))
 
 
 def except_(value: object, *names: object) -> Any:

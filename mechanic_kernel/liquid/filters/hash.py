@@ -14,21 +14,28 @@ from mechanic_kernel.liquid.filters.arguments import is_nil
 from mechanic_kernel.liquid.filters.arguments import type_name
 
 
-def keys(value: object) -> list[Any]:
-    """The keys of a hash, in insertion order.
+def keys(value: object) -> list[Any] | None:
+    """The keys of a hash, in insertion order; nil for nil.
+
+    Tasks write ``options.some__keyval | values | default: array``, which only works if an unset
+    option (nil) gives nil rather than an error.
 
     Raises:
-        FilterError: the input is not a hash.
+        FilterError: the input is neither a hash nor nil.
     """
+    if is_nil(value):
+        return None
     return list(_mapping("keys", value).keys())
 
 
-def values(value: object) -> list[Any]:
-    """The values of a hash, in insertion order.
+def values(value: object) -> list[Any] | None:
+    """The values of a hash, in insertion order; nil for nil (see :func:`keys`).
 
     Raises:
-        FilterError: the input is not a hash.
+        FilterError: the input is neither a hash nor nil.
     """
+    if is_nil(value):
+        return None
     return list(_mapping("values", value).values())
 
 

@@ -209,23 +209,18 @@ handle = handleize
 
 
 def pluralize(value: object, singular: object = None, plural: object = None) -> str:
-    """``singular`` when the input number is 1, else ``plural``.
+    """``singular`` when the input is the number 1, else ``plural`` (Shopify's rule: nil, ``"1"`` and
+    other non-numbers take the plural).
 
     Raises:
         FilterArgumentError: a word is missing.
-        FilterError: the input is not a number.
     """
     if is_nil(singular) or is_nil(plural):
         raise argument_error(
             "pluralize", "expected a singular and a plural word, e.g. pluralize: \"item\", \"items\""
         )
-    try:
-        count = Decimal(to_text(value).strip())
-    except InvalidOperation as err:
-        raise input_error(
-            "pluralize", f"expected a number, got {type_name(value)} {to_text(value)!r}"
-        ) from err
-    return to_text(singular) if count == 1 else to_text(plural)
+    is_one = isinstance(value, int | float | Decimal) and not isinstance(value, bool) and value == 1
+    return to_text(singular) if is_one else to_text(plural)
 
 
 # --- deprecated tag helpers (tags as a comma-separated string, as in Shopify's REST resources) -------

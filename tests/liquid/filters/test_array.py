@@ -154,6 +154,12 @@ CASES = [
     ),
     Case("index_by integer keys", "{{ a | index_by: 'id' | json }}", {"a": [{"id": 7}]}, '{"7":{"id":7}}'),
     Case("index_by non-hash element", "{{ a | index_by: 'id' }}", {"a": [1]}, FilterError),
+    # concat
+    Case("concat", "{{ a | concat: b | json }}", {"a": [1], "b": [2, 3]}, "[1,2,3]"),
+    Case("concat flattens input", "{{ a | concat: b | json }}", {"a": [[1], [2]], "b": [3]}, "[1,2,3]"),
+    Case("concat onto nil", "{{ nope | concat: b | json }}", {"b": [1]}, "[1]"),
+    Case("concat nil", "{{ a | concat: nope }}", {"a": [1]}, FilterArgumentError),
+    Case("concat string", "{{ a | concat: 'x' }}", {"a": [1]}, FilterArgumentError),
     # compact (array)
     Case("compact array", "{{ a | compact | json }}", {"a": [1, None, 2]}, "[1,2]"),
     Case(

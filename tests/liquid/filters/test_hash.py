@@ -51,7 +51,8 @@ CASES = [
     Case("keys empty", "{{ h | keys | json }}", {"h": {}}, "[]"),
     Case("keys of array", "{{ a | keys }}", {"a": [1]}, FilterError),
     Case("values of string", '{{ "x" | values }}', {}, FilterError),
-    Case("keys of nil", "{{ nope | keys }}", {}, FilterError),
+    Case("keys of nil", "{{ nope | keys | json }}", {}, "null"),
+    Case("values of nil with default", "{{ nope | values | default: 'none' }}", {}, "none"),
     Case("keys of parsed json", "{{ s | parse_json | keys | join: ',' }}", {"s": '{"a":1,"b":2}'}, "a,b"),
 ]
 

@@ -105,9 +105,11 @@ CASES = [
     Case("pluralize one", '{{ 1 | pluralize: "item", "items" }}', {}, "item"),
     Case("pluralize many", '{{ 3 | pluralize: "item", "items" }}', {}, "items"),
     Case("pluralize zero", '{{ 0 | pluralize: "item", "items" }}', {}, "items"),
-    Case("pluralize string count", '{{ "1" | pluralize: "item", "items" }}', {}, "item"),
+    Case("pluralize string one is not one", '{{ "1" | pluralize: "item", "items" }}', {}, "items"),
+    Case("pluralize float one", "{{ 1.0 | pluralize: 'item', 'items' }}", {}, "item"),
+    Case("pluralize nil", "{{ nope | pluralize: 'item', 'items' }}", {}, "items"),
     Case("pluralize missing plural", '{{ 1 | pluralize: "item" }}', {}, FilterArgumentError),
-    Case("pluralize not a number", '{{ "x" | pluralize: "item", "items" }}', {}, FilterError),
+    Case("pluralize not a number", '{{ "x" | pluralize: "item", "items" }}', {}, "items"),
     # deprecated tag helpers
     Case("add_tag", '{{ "a, b" | add_tag: "c" }}', {}, "a, b, c"),
     Case("add_tag existing any case", '{{ "a, B" | add_tag: "b" }}', {}, "a, B"),
