@@ -17,10 +17,8 @@ from typing import Any
 
 from liquid import BoundTemplate
 from liquid.exceptions import LiquidError
-from liquid.exceptions import LiquidSyntaxError
 from liquid.exceptions import LocalNamespaceLimitError
 from liquid.exceptions import ResourceLimitError
-from liquid.exceptions import TemplateInheritanceError
 
 from mechanic_kernel.liquid.environment import MechanicEnvironment
 from mechanic_kernel.liquid.limits import LimitedBuffer
@@ -40,6 +38,7 @@ __all__ = [
     "environment",
     "parse_template",
     "render",
+    "render_text",
     "strip_mechanic_tags",
 ]
 
@@ -200,6 +199,51 @@ def _collect(result: RenderResult) -> None:
             result.errors.append(value)
 
 
+def _render_into(
+    template: BoundTemplate, variables: dict[str, Any], runtime: Runtime, buffer: LimitedBuffer
+) -> None:
+    """Render with ``runtime`` attached: a fresh loop count, and a deadline unless the caller set one.
+
+    Raises:
+        Exception: whatever the render raised (LiquidError for syntax, render and limit errors).
+    """
+    runtime.loop_iterations = 0
+    # A deadline we set is cleared afterwards, so a runtime reused for another render gets a new one.
+    own_deadline = runtime.deadline is None and runtime.render_timeout is not None
+    if own_deadline:
+        runtime.deadline = time.monotonic() + runtime.render_timeout
+    try:
+        context = template.context_class(template, globals=template.make_globals(variables))
+        attach(context, runtime)
+        template.render_with_context(context, buffer)
+    finally:
+        if own_deadline:
+            runtime.deadline = None
+
+
+def render_text(source: str, variables: dict[str, Any], runtime: Runtime | None = None) -> str:
+    """Render Liquid as plain text (option values, subscriptions, event filters) with the dialect's limits.
+
+    Unlike :func:`render`, the text is not read as an object stream, and errors are raised.
+
+    Args:
+        source: the Liquid text.
+        variables: the render's variables; never modified.
+        runtime: as for :func:`render`.
+
+    Returns:
+        The rendered text.
+
+    Raises:
+        liquid.exceptions.LiquidError: a syntax, render or limit error (a limit raises a
+            ``ResourceLimitError``, usually :class:`~mechanic_kernel.liquid.limits.RenderLimitError`).
+    """
+    runtime = runtime if runtime is not None else Runtime()
+    buffer = LimitedBuffer(runtime)
+    _render_into(parse_template(source), variables, runtime, buffer)
+    return buffer.getvalue()
+
+
 def render(source: str, variables: dict[str, Any], runtime: Runtime | None = None) -> RenderResult:
     """Render a task script and read the objects it produced.
 
@@ -220,9 +264,6 @@ def render(source: str, variables: dict[str, Any], runtime: Runtime | None = Non
     result = RenderResult()
     try:
         template = parse_template(source)
-    except (LiquidSyntaxError, TemplateInheritanceError) as err:
-        result.failure = RenderError(_message(err), _line(err), "syntax")
-        return result
     except LiquidError as err:
         result.failure = RenderError(_message(err), _line(err), "syntax")
         return result
@@ -230,22 +271,11 @@ def render(source: str, variables: dict[str, Any], runtime: Runtime | None = Non
     for scope in getattr(template, "permissions", ()):
         if scope not in runtime.permissions:
             runtime.permissions.append(scope)
-    runtime.loop_iterations = 0
-    # A deadline we set is cleared afterwards, so a runtime reused for another render gets a new one.
-    own_deadline = runtime.deadline is None and runtime.render_timeout is not None
-    if own_deadline:
-        runtime.deadline = time.monotonic() + runtime.render_timeout
-
-    context = template.context_class(template, globals=template.make_globals(variables))
-    attach(context, runtime)
     buffer = LimitedBuffer(runtime)
     try:
-        template.render_with_context(context, buffer)
+        _render_into(template, variables, runtime, buffer)
     except Exception as err:  # noqa: BLE001 - a task's failure must never escape as an exception
         result.failure = _failure(err)
-    finally:
-        if own_deadline:
-            runtime.deadline = None
 
     result.output = buffer.getvalue()
     _collect(result)

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from operator import attrgetter
 
 import pytest
+from liquid.exceptions import LiquidSyntaxError
 
+from mechanic_kernel.liquid.limits import RenderLimitError
 from mechanic_kernel.liquid.render import Action
 from mechanic_kernel.liquid.render import RenderResult
 from mechanic_kernel.liquid.render import parse_template
 from mechanic_kernel.liquid.render import render
+from mechanic_kernel.liquid.render import render_text
 from mechanic_kernel.liquid.runtime import Runtime
 from mechanic_kernel.liquid.runtime import runtime_of
 
@@ -147,3 +150,12 @@ def test_missing_variables_are_nil() -> None:
     result = render("{% log nope.deeper %}{% action 'echo', nope %}", {})
     assert result.logs == [None]
     assert result.actions == [Action("echo", None)]
+
+
+def test_render_text() -> None:
+    """Plain-text rendering for option values and the like: no object stream, errors raised."""
+    assert render_text("Hi {{ shop.name }}{% break %}!", {"shop": {"name": "S"}}) == "Hi S"
+    with pytest.raises(LiquidSyntaxError):
+        render_text("{% if %}", {})
+    with pytest.raises(RenderLimitError):
+        render_text("{% for x in (1..200) %}{% endfor %}", {}, Runtime(max_loop_iterations=100))
