@@ -12,6 +12,7 @@ from tornado.web import Application
 
 from .fastpath import MechanicDelegate
 from .handlers.cache import CacheEndpointHandler
+from .handlers.files import FilesHandler
 from .handlers.status import StatusHandler
 from .handlers.webhook import WebhookHandler
 
@@ -27,6 +28,7 @@ def default_handlers(workbench: Workbench) -> list[tuple[str, type, dict[str, An
     args = {"workbench": workbench}
     return [
         (r"/mechanic/webhooks?/[^/]+(?:/[^/]+)?/?", WebhookHandler, args),
+        (r"/mechanic/files/([^/]+)/([^/]+)", FilesHandler, args),
         (r"/mechanic/cache/([^/]+)/?", CacheEndpointHandler, args),
         (r"/(?:mechanic/?)?", StatusHandler, args),
     ]
