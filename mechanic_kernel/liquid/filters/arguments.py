@@ -7,7 +7,6 @@ so a task author can find it without a stack trace.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from liquid.exceptions import FilterArgumentError
 from liquid.exceptions import FilterError
