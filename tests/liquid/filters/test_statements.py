@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from operator import attrgetter
 
 import pytest
@@ -16,6 +17,7 @@ from filtertools import Case
 from filtertools import check
 from filtertools import make_plain_env
 from filtertools import make_runtime
+from filtertools import render
 from liquid.exceptions import FilterError
 
 from mechanic_kernel.liquid.secrets import Secrets
@@ -114,3 +116,15 @@ def test_statement(case: Case) -> None:
 def test_statement_in_plain_environment(case: Case) -> None:
     """The filters need nothing from MechanicEnvironment but ``register(env)`` and an attached runtime."""
     check(case, make_runtime(secrets={"k": RAW}), PLAIN)
+
+
+def test_116_with_the_newline_keyword() -> None:
+    """In MechanicEnvironment ``newline`` is a keyword, so statement 116 runs exactly as written."""
+    source = "{% capture s %}a\nb\r\nc{% endcapture %}{{ s | split: newline | json }}"
+    assert render(source) == '["a","b","c"]'
+
+
+def test_130_log_shows_only_the_placeholder() -> None:
+    rendered = render("{% log secrets.k %}", SECRET_DATA, make_runtime(secrets={"k": RAW}))
+    assert json.loads(rendered) == {"log": "[secret k]"}
+    assert RAW not in rendered
