@@ -43,7 +43,8 @@ def to_output_string(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
         return "".join(to_output_string(item) for item in value)
-    if isinstance(value, dict):
+    if isinstance(value, dict) or (isinstance(value, Mapping) and type(value).__str__ is object.__str__):
+        # A mapping-like drop without its own text prints like the hash it stands for.
         return inspect(value)
     if isinstance(value, range):
         return f"{value.start}..{value.stop - 1}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from operator import attrgetter
@@ -49,3 +51,26 @@ TEST_CASES = [
 def test_output(case: Case) -> None:
     """Output."""
     assert parse_template(case.source).render(**case.variables) == case.expect
+
+
+class _Drop(Mapping[str, Any]):
+    """A read-only mapping standing in for a drop such as ``cache``."""
+
+    def __getitem__(self, key: str) -> Any:
+        return {"a": 1}[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(["a"])
+
+    def __len__(self) -> int:
+        return 1
+
+
+class _Named(_Drop):
+    def __str__(self) -> str:
+        return "named"
+
+
+def test_mapping_drops() -> None:
+    """A mapping prints like a hash unless it defines its own text."""
+    assert parse_template("{{ d }}|{{ n }}").render(d=_Drop(), n=_Named()) == '{"a"=>1}|named'
