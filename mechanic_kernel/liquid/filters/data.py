@@ -11,7 +11,6 @@ import json as jsonlib
 import zlib
 from decimal import Decimal
 from typing import Any
-
 from xml.parsers.expat import ExpatError
 
 import xmltodict
