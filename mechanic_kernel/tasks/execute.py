@@ -7,6 +7,7 @@ differ by what the runtime says (``preview``, Shopify access) and by the cache.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from typing import Any
@@ -18,7 +19,10 @@ from ..liquid.render import parse_template
 from ..liquid.render import render
 from ..liquid.runtime import Runtime
 from ..liquid.runtime import attach
+from .options import discover
 from .options import has_liquid
+from .options import schema
+from .options import typed_values
 
 if TYPE_CHECKING:
     from ..events import Event
@@ -101,6 +105,18 @@ def event_object(event: Event, *, parent_of: Callable[[str], Event | None] | Non
     if preview:
         obj["preview"] = True
     return obj
+
+
+@lru_cache(maxsize=512)
+def _option_fields(*sources: str | None) -> list[Any]:
+    return schema(discover(*sources))
+
+
+def option_values(task: Task) -> dict[str, Any]:
+    """The task's option values typed as task code sees them (numbers for ``__number``…)."""
+    fields = _option_fields(task.script, task.subscriptions_template, task.online_store_javascript,
+                            task.order_status_javascript)
+    return typed_values(fields, task.options)
 
 
 def _render_text(source: str, variables: dict[str, Any], runtime: Runtime) -> str:
@@ -196,7 +212,7 @@ def render_task(task: Task, event: dict[str, Any], *, shop: Mapping[str, Any], c
     """
     variables = task_variables(task, event, shop=shop, cache=cache, globals_=globals_,
                                secrets=secrets, extra=extra)
-    options, failure = render_options(task.options, variables, runtime)
+    options, failure = render_options(option_values(task), variables, runtime)
     if failure is not None:
         return RenderResult(failure=failure)
     variables["options"] = options

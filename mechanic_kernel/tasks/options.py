@@ -122,7 +122,7 @@ def _structured(kind: str, rest: list[str], option: OptionField) -> list[str]:
     if kind == "picker":
         if not rest or rest[0] not in PICKER_RESOURCES:
             option.problems.append("a picker needs product, variant or collection (picker_product)")
-            return rest
+            return [token for token in rest if token in MODIFIERS]
         option.resource = rest[0]
         rest = rest[1:]
         if rest[:1] == ["array"]:
@@ -173,8 +173,6 @@ def parse_key(key: str) -> OptionField:
                 setattr(option, token, True)
             elif token in INPUT_TYPES:
                 types.append(token)
-            elif token == "array" or token == "multiline":
-                types.append(token)
             else:
                 option.problems.append(f"unknown flag {token!r}")
     _settle_type(option, types)
@@ -211,8 +209,8 @@ def schema(keys: Iterable[str]) -> list[OptionField]:
 
 
 def _is_empty(value: Any) -> bool:
-    if value is None or value is False:
-        return value is None
+    if value is None:
+        return True
     if isinstance(value, str):
         return not value.strip()
     if isinstance(value, (list, dict)):
@@ -328,3 +326,82 @@ def has_liquid(value: Any) -> bool:
     if isinstance(value, dict):
         return any(has_liquid(item) for item in value.values())
     return False
+
+
+def _typed(value: Any, kind: str | None) -> Any:
+    if kind in ("number", "range") and isinstance(value, str) and _is_number(value.strip()):
+        return _number(value.strip())
+    if kind == "boolean" and isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return value
+
+
+def typed_values(fields: Iterable[OptionField], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Option values as task code sees them: numbers for ``number``/``range`` options (and for the items of
+    ``keyval_number``/``array_number``), booleans for ``boolean`` options.
+
+    Mechanic's exports sometimes store numbers as text (``"10"`` for a ``__number`` option); task code still
+    gets a number (statement 133). Keys without a field, and values that do not convert, are left as they are.
+    """
+    typed = dict(values)
+    for option in fields:
+        if option.key not in typed:
+            continue
+        value = typed[option.key]
+        if option.type in ("keyval", "array") and option.item_type == "number":
+            if isinstance(value, dict):
+                value = {key: _typed(item, "number") for key, item in value.items()}
+            elif isinstance(value, list):
+                value = [_typed(item, "number") for item in value]
+        else:
+            value = _typed(value, option.type)
+        typed[option.key] = value
+    return typed
+
+
+def sample_value(option: OptionField) -> Any:
+    """A plausible value for an empty option, from its flags alone (``7`` for a number, ``["sample"]``…).
+
+    Used to preview library tasks whose required options ship empty: Mechanic cannot save such a task until
+    they are filled, so a preview "as it would run" needs some value (docs/conformance.md).
+    """
+    kind = option.type
+    item: Any = 7 if option.item_type == "number" else "sample@example.com" if option.email else "sample"
+    if kind in ("number",):
+        return 7
+    if kind == "range":
+        return option.min if option.min is not None else 1
+    if kind == "boolean":
+        return True
+    if kind in ("select", "choice"):
+        return (option.choices or ["sample"])[0]
+    if kind == "multiselect":
+        return (option.choices or ["sample"])[:1]
+    if kind == "picker":
+        resource = {"product": "Product", "variant": "ProductVariant", "collection": "Collection"}.get(
+            option.resource or "", "Product")
+        gid = f"gid://shopify/{resource}/1234567890"
+        return [gid] if option.many else gid
+    if kind == "keyval":
+        # A numeric key: library tasks key these hashes by tag, SKU or by a numeric id pasted into JSON.
+        return {"1234567890": item}
+    if kind == "array":
+        return [item]
+    if kind == "date":
+        return "2026-01-01"
+    if kind == "datetime":
+        return "2026-01-01T00:00"
+    if kind == "time":
+        return "00:00"
+    if kind == "color":
+        return "#000000"
+    return "sample@example.com" if option.email else "sample"
+
+
+def fill_required(fields: Iterable[OptionField], values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with every empty *required* option set to :func:`sample_value`."""
+    filled = dict(values)
+    for option in fields:
+        if option.required and _is_empty(filled.get(option.key)):
+            filled[option.key] = sample_value(option)
+    return filled

@@ -20,7 +20,8 @@ from dateutil.relativedelta import relativedelta
 from ..errors import InvalidInput
 
 TOPIC = re.compile(r"^[a-z0-9_]+/[a-z0-9_]+/[a-z0-9_]+$")
-_LINE = re.compile(r"^(?P<topic>[^+]*)(?:\+(?P<amount>[^.]*)\.(?P<unit>.*))?$")
+_LINE = re.compile(r"^(?P<topic>[^+]*)(?:\+(?P<offset>.*))?$")
+_OFFSET = re.compile(r"^(?P<amount>.*?)\.(?P<unit>[A-Za-z_]+)$")
 
 # Singular and plural spellings of each unit, mapped to the relativedelta keyword.
 UNITS: dict[str, str] = {}
@@ -87,12 +88,16 @@ def parse_line(line: str, number: int | None = None) -> Subscription:
     match = _LINE.match(text)
     if match is None:
         raise InvalidInput(f"{where}: expected topic or topic+N.unit, e.g. shopify/orders/paid+2.days")
-    topic, amount, unit = match.group("topic"), match.group("amount"), match.group("unit")
+    topic, offset = match.group("topic"), match.group("offset")
     if not TOPIC.match(topic):
         raise InvalidInput(f"{where}: invalid topic {topic!r}: expected domain/subject/verb in lower-case "
                            "letters, digits and underscores, e.g. shopify/orders/create")
-    if amount is None:
+    if offset is None:
         return Subscription(topic, None, text)
+    offset_match = _OFFSET.match(offset)
+    if offset_match is None:
+        raise InvalidInput(f"{where}: expected topic+N.unit after the +, e.g. shopify/orders/paid+2.days")
+    amount, unit = offset_match.group("amount"), offset_match.group("unit")
     if not amount.isascii() or not amount.isdigit():
         if re.fullmatch(r"\s*-\s*\d+(\.\d+)?\s*", amount):
             problem = "offsets cannot be negative"
