@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from io import StringIO
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import TextIO
 
 from liquid.exceptions import ResourceLimitError
 
@@ -35,6 +36,16 @@ class RenderLimitError(ResourceLimitError):
     def __init__(self, message: str, *, limit: str, token: Token | None = None):
         super().__init__(message, token=token)
         self.limit = limit
+
+
+def write_at(buffer: TextIO, text: str, token: Token) -> int:
+    """Write ``text``; an output limit reached here is reported at ``token``'s line."""
+    try:
+        return buffer.write(text)
+    except RenderLimitError as err:
+        if err.token is None:
+            err.token = token
+        raise
 
 
 def check_deadline(runtime: Runtime, token: Token | None = None) -> None:

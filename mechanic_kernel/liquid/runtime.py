@@ -38,10 +38,10 @@ class Runtime:
         deadline: ``time.monotonic()`` value after which the render must stop; None for no deadline.
         shopify_queries: every query the ``shopify`` filter was given, in order (also in preview).
         permissions: scopes named by the ``permissions`` tag.
-        max_loop_iterations: loop iterations allowed in the whole render, all loops together; None for no limit.
-        max_output_size: characters allowed in the rendered output (and in any one capture); None for no limit.
-        render_timeout: seconds a render may take; ``render`` sets ``deadline`` from it when ``deadline`` is
-            None. None (with no deadline) means no time limit.
+        max_loop_iterations: loop iterations allowed in a render, all loops together; None for no limit.
+        max_output_size: characters allowed in the rendered output (and in any one capture); None: no limit.
+        render_timeout: seconds a render may take; ``render`` sets ``deadline`` from it for the render when
+            ``deadline`` is None. None (with no deadline) means no time limit.
         loop_iterations: loop iterations counted so far in this render.
     """
 

@@ -53,6 +53,13 @@ TEST_CASES = [
         {"max_output_size": 500},
     ),
     Case(
+        "output size inside an if",
+        '{% if true %}\n{{ "0123456789" }}\n{{ "0123456789" }}{% endif %}',
+        "output_size",
+        3,
+        {"max_output_size": 15},
+    ),
+    Case(
         "capture size",
         "\n{% capture c %}{% for x in (1..100) %}0123456789{% endfor %}{% endcapture %}",
         "output_size",
@@ -85,7 +92,7 @@ TEST_CASES = [
 
 @pytest.mark.parametrize("case", TEST_CASES, ids=attrgetter("description"))
 def test_limits(case: Case) -> None:
-    """Limits."""
+    """Each limit fails the render with its name and the line where it was reached."""
     started = time.monotonic()
     result = run(case.source, {}, **case.runtime)
     assert time.monotonic() - started < 5

@@ -25,6 +25,7 @@ from liquid.tag import Tag
 from liquid.token import TOKEN_TAG
 
 from mechanic_kernel.liquid.limits import check_deadline
+from mechanic_kernel.liquid.limits import write_at
 from mechanic_kernel.liquid.runtime import runtime_of
 from mechanic_kernel.liquid.tags.arguments import TagArguments
 from mechanic_kernel.liquid.tags.arguments import TagBodyError
@@ -116,7 +117,7 @@ class ActionNode(Node):
             type_ = self._type(context)
             options, inline_meta = self._inline_options(context)
             obj = action_object(type_, options, meta if meta is not None else inline_meta, perform)
-        return buffer.write(to_json(obj))
+        return write_at(buffer, to_json(obj), self.token)
 
     def _type(self, context: RenderContext) -> str:
         type_ = self.arguments.positional[0].evaluate(context)

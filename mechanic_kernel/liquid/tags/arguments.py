@@ -29,6 +29,7 @@ from liquid.token import TOKEN_WORD
 
 from mechanic_kernel.liquid.limits import buffer_for
 from mechanic_kernel.liquid.limits import check_deadline
+from mechanic_kernel.liquid.limits import write_at
 from mechanic_kernel.liquid.runtime import runtime_of
 from mechanic_kernel.liquid.values import to_json
 
@@ -230,7 +231,7 @@ class ValueNode(Node):
                 value = values[0]
             else:
                 value = values
-        return buffer.write(to_json({self.key: value}))
+        return write_at(buffer, to_json({self.key: value}), self.token)
 
     def children(self, static_context: Any = None, *, include_partials: bool = True) -> Iterable[Node]:
         """The block, if any."""

@@ -13,6 +13,7 @@ from liquid.token import TOKEN_OUTPUT
 
 from mechanic_kernel.liquid.expressions import MechanicTokenStream
 from mechanic_kernel.liquid.expressions import tokenize_expression
+from mechanic_kernel.liquid.limits import write_at
 from mechanic_kernel.liquid.values import to_output_string
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ class OutputNode(_OutputNode):
 
     def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
         """Write the value's text."""
-        return buffer.write(to_output_string(self.expression.evaluate(context)))
+        return write_at(buffer, to_output_string(self.expression.evaluate(context)), self.token)
 
 
 class OutputTag(Output):
