@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,7 @@ from .errors import InvalidInput
 from .store.settings import SettingsStore
 
 DEFAULT_BODY_LIMIT = 10 * 1024 * 1024
+CACHE_SECONDS = 1.0
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
@@ -164,6 +166,17 @@ class Settings:
 
     def __init__(self, store: SettingsStore) -> None:
         self._store = store
+        self._cached: dict[str, Any] | None = None
+        self._cached_at = 0.0
+
+    def _stored(self) -> dict[str, Any]:
+        # Every webhook request reads settings (body limit, CORS); a short-lived copy keeps that off the disk.
+        # Changes made in this process apply at once, changes from another process within CACHE_SECONDS.
+        now = time.monotonic()
+        if self._cached is None or now - self._cached_at > CACHE_SECONDS:
+            self._cached = self._store.all()
+            self._cached_at = now
+        return self._cached
 
     def _setting(self, key: str) -> Setting:
         try:
@@ -174,16 +187,17 @@ class Settings:
     def get(self, key: str) -> Any:
         """The value of one setting (its default when unset)."""
         setting = self._setting(key)
-        return self._store.all().get(key, setting.default)
+        return self._stored().get(key, setting.default)
 
     def show(self) -> dict[str, Any]:
         """Every setting with its current value."""
-        stored = self._store.all()
+        stored = self._stored()
         return {key: stored.get(key, setting.default) for key, setting in SETTINGS.items()}
 
     def set(self, key: str, value: Any) -> Any:
         """Validate and store a setting; ``None`` or ``""`` resets it to its default. Returns the stored value."""
         setting = self._setting(key)
+        self._cached = None
         if value is None or value == "":
             self._store.remove(key)
             return setting.default

@@ -45,6 +45,7 @@ class Workbench:
         self.clock = clock or Clock()
         self.store = open_store(self.home)
         self.settings = Settings(self.store.settings)
+        self.outbox = self.store.outbox  # emails of email actions and the account's email templates
         self.webhooks = Webhooks(self.store.webhooks, self.clock, self.base_url)
         self.tasks = Tasks(self.store.tasks, self.store.events, self.settings, self.clock)
         self.server_url: str | None = None
@@ -57,8 +58,8 @@ class Workbench:
                                        if hasattr(self.store, name)})
         self.runs = Runs(self.engine)  # list/get/retry runs, cancel queued events, event filters
         self.worker = Worker(self.engine)  # step(), run_until_idle(); serve runs work()
-        self.receiver = WebhookReceiver(self.store, self.settings, self.clock, own_origins=self._own_origins,
-                                        on_event=lambda event: self.worker.wake())
+        self.receiver = WebhookReceiver(self.store, self.settings, self.webhooks, self.clock,
+                                        own_origins=self._own_origins, on_event=lambda event: self.worker.wake())
 
     def __repr__(self) -> str:
         return f"Workbench(home={str(self.home)!r})"

@@ -10,8 +10,9 @@ import codecs
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from email.message import Message
 from typing import Any
+
+from python_multipart.multipart import parse_options_header
 
 from ..errors import BadRequest
 from .models import WebhookMode
@@ -35,16 +36,10 @@ class ContentType:
         """Parse a header value; None for a missing header."""
         if header is None or not header.strip():
             return cls(None, None, None)
-        message = Message()
-        message["content-type"] = header
-        mime_type = header.split(";", 1)[0].strip().lower() or None
-        charset = message.get_param("charset")
-        boundary = message.get_param("boundary")
-        return cls(
-            mime_type,
-            str(charset).strip().lower() if charset else None,
-            str(boundary) if boundary else None,
-        )
+        mime_type, params = parse_options_header(header)
+        charset = params.get(b"charset", b"").decode("latin-1").strip().lower()
+        boundary = params.get(b"boundary", b"").decode("latin-1")
+        return cls(mime_type.decode("latin-1").strip().lower() or None, charset or None, boundary or None)
 
     @property
     def is_json(self) -> bool:

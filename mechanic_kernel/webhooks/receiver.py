@@ -27,6 +27,7 @@ from .ingest import header_value
 from .ingest import interpret
 from .models import WebhookMode
 from .service import CLIENTS
+from .service import Webhooks
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -82,11 +83,12 @@ def _allowed_methods(client: str | None) -> list[str]:
 class WebhookReceiver:
     """Answers webhook requests for one store."""
 
-    def __init__(self, store: Store, settings: Settings, clock: Clock,
+    def __init__(self, store: Store, settings: Settings, webhooks: Webhooks, clock: Clock,
                  own_origins: Callable[[], list[str]] | None = None,
                  on_event: Callable[[Event], None] | None = None) -> None:
         self._store = store
         self._settings = settings
+        self._webhooks = webhooks
         self._clock = clock
         self._own_origins = own_origins or (lambda: [])
         self._on_event = on_event
@@ -149,7 +151,7 @@ class WebhookReceiver:
         request_id = str(uuid.uuid4())
         headers = [*cors, ("x-request-id", request_id)]
         success = 200 if client == "mailchimp" else 204
-        webhook = self._store.webhooks.get(webhook_id)
+        webhook = self._webhooks.lookup(webhook_id)
         if webhook is None or not webhook.enabled:
             return Reply(success, headers)  # Unknown and disabled ids look alike to the sender (spec §2.3).
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,6 +19,8 @@ from .models import WebhookMode
 
 WEBHOOK_PATH = "mechanic/webhooks"
 CLIENTS = ("asana", "mailchimp", "ship24")
+LOOKUP_SECONDS = 1.0
+LOOKUP_ENTRIES = 10_000
 
 
 def parse_mode(mode: Any) -> WebhookMode:
@@ -45,6 +48,22 @@ class Webhooks:
         self._store = store
         self._clock = clock
         self._base_url = base_url
+        self._recent: dict[str, tuple[float, Webhook | None]] = {}
+
+    def lookup(self, webhook_id: str) -> Webhook | None:
+        """The webhook for an incoming request, or None; answered from a copy at most LOOKUP_SECONDS old.
+
+        Changes made through this object apply at once; changes from another process (the CLI) within a second.
+        """
+        now = time.monotonic()
+        hit = self._recent.get(webhook_id)
+        if hit is not None and now - hit[0] <= LOOKUP_SECONDS:
+            return hit[1]
+        if len(self._recent) > LOOKUP_ENTRIES:
+            self._recent.clear()  # unknown ids sent by a scanner must not grow the cache without bound
+        webhook = self._store.get(webhook_id)
+        self._recent[webhook_id] = (now, webhook)
+        return webhook
 
     def url(self, webhook: Webhook | str, client: str | None = None) -> str:
         """The URL to give to senders (``{public or server URL}/mechanic/webhooks/<id>[/<client>]``)."""
@@ -63,6 +82,7 @@ class Webhooks:
         webhook = Webhook(id=str(uuid.uuid4()), name=_name(name), topic=validate_user_topic(topic),
                           mode=parse_mode(mode), enabled=bool(enabled), created_at=now, updated_at=now)
         self._store.insert(webhook)
+        self._recent.pop(webhook.id, None)
         return webhook
 
     def list(self) -> list[Webhook]:
@@ -102,6 +122,7 @@ class Webhooks:
             return current
         fields["updated_at"] = isoformat(self._clock.now())
         self._store.update(webhook_id, fields)
+        self._recent.pop(webhook_id, None)
         return replace(current, **fields)
 
     def delete(self, webhook_id: str) -> None:
@@ -110,5 +131,6 @@ class Webhooks:
         Raises:
             NotFound: no webhook has this id.
         """
+        self._recent.pop(webhook_id, None)
         if not self._store.delete(webhook_id):
             raise NotFound(f"no webhook with id {webhook_id!r}")

@@ -1,0 +1,150 @@
+"""Durable webhook ingest against a bare Tornado handler that only answers 204, measured in the same run.
+
+Both servers run as separate processes on 127.0.0.1 and are loaded by ``wrk`` (Debian package ``wrk``) with the
+same ~300-byte JSON POST at 32 connections, alternating A/B/A/B because this machine's figures swing between
+rounds. The mechanic-kernel server is the real ``mechanic-kernel serve`` on a fresh SQLite home; after the run we
+check that every request it acknowledged is a stored event.
+
+    .venv/bin/python benchmarks/ingest.py [--seconds 10] [--rounds 2] [--connections 32]
+
+Targets (issue 2): throughput >= 0.8 x bare, p99 < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+PAYLOAD = json.dumps({
+    "id": 1234567890, "email": "ann@example.com", "name": "Ann Example", "note": "x" * 120,
+    "items": [{"sku": "SKU-1", "quantity": 2, "price": "19.99"}, {"sku": "SKU-2", "quantity": 1, "price": "5.00"}],
+})
+
+BARE_SERVER = textwrap.dedent("""
+    import asyncio, sys, uuid
+    from tornado import web
+    class Bare(web.RequestHandler):
+        def post(self, _):
+            self.set_header("x-request-id", str(uuid.uuid4()))
+            self.set_status(204)
+    async def main():
+        web.Application([(r"/mechanic/webhooks/(.*)", Bare)]).listen(int(sys.argv[1]), "127.0.0.1")
+        print("ready", flush=True)
+        await asyncio.Event().wait()
+    asyncio.run(main())
+""")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def wrk(url: str, seconds: int, connections: int, script: Path) -> dict[str, float]:
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    def latency(label: str) -> float:
+        value, unit = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: (.*)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "p50": latency("50"), "p99": latency("99"),
+        "bad": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": errors.group(1) if errors else "",
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("this benchmark needs wrk: apt-get install wrk", file=sys.stderr)
+        return 2
+
+    workdir = Path(tempfile.mkdtemp(prefix="mechanic-bench-"))
+    script = workdir / "post.lua"
+    script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(PAYLOAD)}\n'
+                      'wrk.headers["Content-Type"] = "application/json"\n')
+    home = workdir / "home"
+    python = sys.executable
+    created = subprocess.run([python, "-m", "mechanic_kernel", "webhooks", "create", "--name", "Bench", "--topic",
+                              "user/bench/ingest", "--home", str(home), "--json"],
+                             capture_output=True, text=True, check=True)
+    webhook_id = json.loads(created.stdout)["id"]
+
+    bare_port, ours_port = free_port(), free_port()
+    bare = subprocess.Popen([python, "-c", BARE_SERVER, str(bare_port)], stdout=subprocess.DEVNULL)
+    ours = subprocess.Popen([python, "-m", "mechanic_kernel", "serve", "--home", str(home), "--port",
+                             str(ours_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "MECHANIC_WORKER": "off"})
+    try:
+        wait_for_port(bare_port)
+        wait_for_port(ours_port)
+        path = f"/mechanic/webhooks/{webhook_id}"
+        targets = {"bare": f"http://127.0.0.1:{bare_port}{path}", "mechanic": f"http://127.0.0.1:{ours_port}{path}"}
+        for url in targets.values():  # warm-up
+            wrk(url, 2, args.connections, script)
+        results: dict[str, list[dict[str, float]]] = {"bare": [], "mechanic": []}
+        for round_number in range(1, args.rounds + 1):
+            for name, url in targets.items():
+                result = wrk(url, args.seconds, args.connections, script)
+                results[name].append(result)
+                print(f"round {round_number} {name:9s} {result['rps']:8.0f} req/s  p50 {result['p50']:6.2f} ms  "
+                      f"p99 {result['p99']:6.2f} ms  non-2xx {result['bad']}", flush=True)
+    finally:
+        for process in (bare, ours):
+            process.terminate()
+            process.wait(30)
+
+    def mean(name: str, key: str) -> float:
+        return sum(r[key] for r in results[name]) / len(results[name])
+
+    acknowledged = sum(r["requests"] - r["bad"] for r in results["mechanic"]) + 0
+    stored = subprocess.run([python, "-c", "import sqlite3,sys;print(sqlite3.connect(sys.argv[1]).execute("
+                             "'select count(*) from events').fetchone()[0])", str(home / "mechanic.sqlite3")],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    ratio = mean("mechanic", "rps") / mean("bare", "rps")
+    print()
+    print(f"bare tornado handler : {mean('bare', 'rps'):8.0f} req/s  p50 {mean('bare', 'p50'):.2f} ms  "
+          f"p99 {mean('bare', 'p99'):.2f} ms")
+    print(f"mechanic-kernel      : {mean('mechanic', 'rps'):8.0f} req/s  p50 {mean('mechanic', 'p50'):.2f} ms  "
+          f"p99 {mean('mechanic', 'p99'):.2f} ms")
+    print(f"throughput ratio     : {ratio:.2f} x bare (target >= 0.80)")
+    print(f"p99 latency          : {mean('mechanic', 'p99'):.2f} ms (target < 50 ms)")
+    print(f"events stored        : {stored} (measured rounds acknowledged {acknowledged}, plus warm-up)")
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
