@@ -10,6 +10,8 @@ from filtertools import render
 from liquid.exceptions import FilterArgumentError
 from liquid.exceptions import FilterError
 
+from mechanic_kernel.liquid.runtime import Runtime
+
 QUERY = "query { shop { name } }"
 
 
@@ -53,8 +55,7 @@ def test_preview_makes_no_request_but_records() -> None:
     assert runtime.shopify_queries == [{"query": QUERY, "variables": None}]
 
 
-def test_no_client_returns_nil() -> None:
-    runtime = make_runtime()
+def test_no_client_returns_nil(runtime: Runtime) -> None:
     assert render("{{ q | shopify | json }}", {"q": QUERY}, runtime) == "null"
     assert len(runtime.shopify_queries) == 1
 
