@@ -53,6 +53,10 @@ def run_filters(engine: Engine, event: Event) -> str | None:
     Raises:
         FilterError: a filter failed to render.
     """
+    if event.topic.startswith(ERROR_PREFIX):
+        # Error events skip the filters: a broken filter must not swallow the report of its own failure
+        # (docs/decisions.md, "Runs").
+        return None
     filters = engine.store.runs.filters()
     if not filters:
         return None
