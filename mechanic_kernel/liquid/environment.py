@@ -6,6 +6,7 @@ error). Templates parsed here use :class:`MechanicTemplate`, rendered with :clas
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -21,6 +22,8 @@ from liquid.exceptions import LiquidInterrupt
 from liquid.exceptions import LiquidSyntaxError
 from liquid.exceptions import StopRender
 from liquid.parser import get_parser
+from liquid.token import TOKEN_TAG
+from liquid.token import Token
 from liquid.undefined import Undefined
 from liquid.utils import ReadOnlyChainMap
 
@@ -135,6 +138,37 @@ class MechanicTemplate(BoundTemplate):
                     self.env.error(err, token=node.token)
 
 
+_EXPECTED_END = re.compile(r"expected tag (end(\w+))")
+
+
+def _locate_end_of_template_error(err: LiquidSyntaxError, source: str) -> None:
+    """Give an error python-liquid raised at the end of the template a line and a clearer message.
+
+    python-liquid reports an unclosed block as "expected tag endif, found end of expression" with no
+    position; this finds the opening tag left unclosed (scanning ``{% name %}``/``{% endname %}`` pairs) or,
+    failing that, points at the last line.
+    """
+    match = _EXPECTED_END.search(str(err.message))
+    position = max(len(source.rstrip()) - 1, 0)
+    message = str(err.message).replace("end of expression", "end of the template")
+    if message == "unexpected tag 'end of the template'":
+        message = "unexpected end of the template: a block is not closed"
+    if match:
+        end, name = match.group(1), match.group(2)
+        openers: list[int] = []
+        for tag in re.finditer(r"\{%-?\s*(" + re.escape(name) + "|" + re.escape(end) + r")\b", source):
+            if tag.group(1) == name:
+                openers.append(tag.start(1))
+            elif openers:
+                openers.pop()
+        if openers:
+            position = openers[-1]
+            line = source.count("\n", 0, position) + 1
+            message = f"unclosed {name} block (opened on line {line}): expected {{% {end} %}}"
+    err.args = (message,)
+    err.token = Token(TOKEN_TAG, match.group(2) if match else "", position, source)
+
+
 class MechanicEnvironment(Environment):
     """python-liquid's ``Environment`` set up as Mechanic Liquid."""
 
@@ -169,7 +203,12 @@ class MechanicEnvironment(Environment):
         Raises:
             LiquidSyntaxError: the source is not valid Mechanic Liquid.
         """
-        template = super().from_string(source, *args, **kwargs)
+        try:
+            template = super().from_string(source, *args, **kwargs)
+        except LiquidSyntaxError as err:
+            if err.token is None or err.token.start_index < 0:
+                _locate_end_of_template_error(err, source)
+            raise
         if "permissions" not in source:
             return template
         try:

@@ -63,7 +63,18 @@ class FailureCase:
 
 FAILURE_CASES = [
     FailureCase("syntax error line", "{% log 1 %}\n\n{% if %}", "syntax", 3, ""),
-    FailureCase("unclosed if", "{% if true %}\n{% log 1 %}", "syntax", None, "endif"),
+    FailureCase(
+        "unclosed if", "{% if true %}\n{% log 1 %}", "syntax", 1, "unclosed if block (opened on line 1)"
+    ),
+    FailureCase(
+        "unclosed inner for",
+        "{% for a in b %}{% endfor %}\n{% for a in b %}\n{% for c in d %}{% endfor %}",
+        "syntax",
+        2,
+        "expected {% endfor %}",
+    ),
+    FailureCase("unclosed capture", "{% capture x %}\nabc", "syntax", 1, "unclosed capture block"),
+    FailureCase("unclosed case", "{% case x %}\n{% when 1 %}", "syntax", 2, "a block is not closed"),
     FailureCase("unknown tag", "\n{% frobnicate %}", "syntax", 2, "frobnicate"),
     FailureCase("bad output expression", "{{ 1 + }}", "syntax", 1, ""),
     FailureCase("stray text", "hello {% log 1 %}", "output", 1, "'hello"),
