@@ -11,12 +11,13 @@ from .common import common_options
 from . import events as events_commands
 from . import runs as runs_commands
 from . import worker as worker_commands
+from . import outbox as outbox_commands
 from . import serve as serve_commands
 from . import settings as settings_commands
 from . import tasks as tasks_commands
 from . import webhooks as webhooks_commands
 
-GROUPS = [webhooks_commands, settings_commands, events_commands, serve_commands]
+GROUPS = [webhooks_commands, settings_commands, events_commands, serve_commands, outbox_commands]
 GROUPS.append(tasks_commands)
 GROUPS.extend([runs_commands, worker_commands])
 

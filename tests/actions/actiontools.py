@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import json
 import socket
@@ -127,3 +128,99 @@ class LocalServer:
 def run(coroutine: Any) -> Any:
     """Run one action call to completion on a fresh event loop."""
     return asyncio.run(coroutine)
+
+
+class SmtpSink:
+    """A minimal SMTP server on 127.0.0.1 that keeps what it receives (aiosmtpd is not a dependency).
+
+    Recipients containing ``refuse`` are refused with 550, ``later`` with 450; ``AUTH PLAIN`` accepts
+    ``user``/``pass`` only.
+    """
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.messages: list[dict[str, Any]] = []
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.Thread(target=self._run, name="smtp-sink", daemon=True)
+
+    def start(self) -> SmtpSink:
+        self._thread.start()
+        self._ready.wait(10)
+        return self
+
+    def _run(self) -> None:
+        async def main() -> None:
+            server = await asyncio.start_server(self._session, "127.0.0.1", 0)
+            self.port = server.sockets[0].getsockname()[1]
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            self._ready.set()
+            async with server:
+                await self._stop.wait()
+
+        asyncio.run(main())
+
+    async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        def reply(line: str) -> None:
+            writer.write(line.encode() + b"\r\n")
+
+        envelope: dict[str, Any] = {"mail_from": None, "rcpt_to": [], "auth": None}
+        reply("220 sink ESMTP")
+        while True:
+            line = (await reader.readline()).decode("utf-8", "replace").rstrip("\r\n")
+            if not line:
+                break
+            verb, _, argument = line.partition(" ")
+            verb = verb.upper()
+            if verb == "EHLO":
+                reply("250-sink\r\n250-AUTH PLAIN\r\n250 8BITMIME")
+            elif verb == "HELO":
+                reply("250 sink")
+            elif verb == "AUTH":
+                _, _, credentials = argument.partition(" ")
+                user_pass = base64.b64decode(credentials).split(b"\0")[1:]
+                if user_pass == [b"user", b"pass"]:
+                    envelope["auth"] = "user"
+                    reply("235 ok")
+                else:
+                    reply("535 bad credentials")
+            elif verb == "MAIL":
+                envelope["mail_from"] = argument.split(":", 1)[1].split()[0].strip("<>")
+                envelope["rcpt_to"] = []
+                reply("250 ok")
+            elif verb == "RCPT":
+                address = argument.split(":", 1)[1].strip().strip("<>")
+                if "refuse" in address:
+                    reply("550 no such user")
+                elif "later" in address:
+                    reply("450 try later")
+                else:
+                    envelope["rcpt_to"].append(address)
+                    reply("250 ok")
+            elif verb == "DATA":
+                reply("354 go ahead")
+                await writer.drain()
+                lines = []
+                while True:
+                    data_line = await reader.readline()
+                    if data_line in (b".\r\n", b".\n", b""):
+                        break
+                    lines.append(data_line[1:] if data_line.startswith(b".") else data_line)
+                self.messages.append({**envelope, "data": b"".join(lines)})
+                reply("250 queued")
+            elif verb in ("RSET", "NOOP"):
+                reply("250 ok")
+            elif verb == "QUIT":
+                reply("221 bye")
+                await writer.drain()
+                break
+            else:
+                reply("502 not implemented")
+            await writer.drain()
+        writer.close()
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)

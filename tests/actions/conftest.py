@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from actiontools import NOW
 from actiontools import LocalServer
+from actiontools import SmtpSink
 
 from mechanic_kernel.actions.base import ActionContext
 from mechanic_kernel.settings import SETTINGS
@@ -57,3 +58,11 @@ def make_context(tmp_path: Path, store: Store) -> Callable[..., ActionContext]:
     return make
 
 
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    """A fresh SMTP sink on 127.0.0.1."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
