@@ -17,8 +17,11 @@ def copy_value(value: Any) -> Any:
     """A copy of ``value`` that shares no list or dict with it (Mechanic assigns by value).
 
     Only plain lists and dicts are copied: everything else a template can hold is immutable from
-    Liquid's point of view (strings, numbers, drops), so sharing it is safe and cheap.
+    Liquid's point of view (strings, numbers, drops), so sharing it is safe and cheap. An undefined value
+    becomes nil, so hashes and arrays built by a script hold only plain data (filters see ``None``).
     """
+    if is_undefined(value):
+        return None
     if isinstance(value, dict):
         return {key: copy_value(item) for key, item in value.items()}
     if isinstance(value, list):

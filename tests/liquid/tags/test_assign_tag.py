@@ -99,6 +99,11 @@ TEST_CASES = [
     ),
     Case("multi-line with filters", '{% assign x\n  = "a"\n  | upcase\n%}{{ x }}', "A"),
     Case("limit as a name", "{% assign limit = 5 %}{{ limit }}", "5"),
+    Case(
+        "undefined becomes nil",
+        '{% assign h = hash %}{% assign h["a"] = nope %}{% assign x = nope %}{{ h | json }}{{ x | json }}',
+        '{"a":null}null',
+    ),
     Case("offset as a name", "{% assign offset = 2 %}{{ offset | plus: 1 }}", "3"),
     Case(
         "into a name called limit", '{% assign limit = hash %}{% assign limit["a"] = 1 %}{{ limit.a }}', "1"
