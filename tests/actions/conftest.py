@@ -21,7 +21,7 @@ from mechanic_kernel.store import open_store
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[LocalServer]:
+def echo_server() -> Iterator[LocalServer]:
     local = LocalServer().start()
     yield local
     local.stop()

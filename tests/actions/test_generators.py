@@ -106,26 +106,26 @@ def test_102_a_generated_file_over_20_mb_fails() -> None:
         run(generate("big.bin", {"base64": "A" * ((MAX_FILE_SIZE // 3 + 1) * 4 + 2048)}, "files"))
 
 
-def test_url_generator_downloads(server: Any) -> None:
-    file = run(generate("page.txt", {"url": f"{server.url}/text?text=abc"}, "files"))
+def test_url_generator_downloads(echo_server: Any) -> None:
+    file = run(generate("page.txt", {"url": f"{echo_server.url}/text?text=abc"}, "files"))
     assert file.data == b"abc"
 
 
-def test_url_generator_follows_redirects(server: Any) -> None:
-    file = run(generate("echo.json", {"url": f"{server.url}/redirect"}, "files"))
+def test_url_generator_follows_redirects(echo_server: Any) -> None:
+    file = run(generate("echo.json", {"url": f"{echo_server.url}/redirect"}, "files"))
     assert b'"query": "redirected=1"' in file.data
 
 
-def test_url_generator_over_20_mb_fails_without_reading_it_all(server: Any) -> None:
+def test_url_generator_over_20_mb_fails_without_reading_it_all(echo_server: Any) -> None:
     with pytest.raises(ActionError, match="larger than 20971520 bytes"):
-        run(generate("big.bin", {"url": f"{server.url}/bytes/{MAX_FILE_SIZE + 1}"}, "files"))
+        run(generate("big.bin", {"url": f"{echo_server.url}/bytes/{MAX_FILE_SIZE + 1}"}, "files"))
 
 
-def test_url_generator_errors(server: Any, closed_port: int) -> None:
+def test_url_generator_errors(echo_server: Any, closed_port: int) -> None:
     with pytest.raises(ActionError, match="answered 404"):
-        run(generate("x", {"url": f"{server.url}/status/404"}, "files"))
+        run(generate("x", {"url": f"{echo_server.url}/status/404"}, "files"))
     with pytest.raises(TransientActionError, match="answered 503"):
-        run(generate("x", {"url": f"{server.url}/status/503"}, "files"))
+        run(generate("x", {"url": f"{echo_server.url}/status/503"}, "files"))
     with pytest.raises(TransientActionError, match="could not download"):
         run(generate("x", {"url": f"http://127.0.0.1:{closed_port}/"}, "files"))
 
