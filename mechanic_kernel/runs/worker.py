@@ -7,6 +7,7 @@ a slot is free. The clock decides what is due, so tests move a FrozenClock and s
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import concurrent.futures
 import threading
 from collections.abc import Coroutine
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 DEFAULT_CONCURRENCY = 4
+# How often work() applies retention (spec §1.11): deletion is due days later, so hourly is plenty.
+PURGE_EVERY = dt.timedelta(hours=1)
 # How long work() waits at most before looking for due runs again when nothing woke it up.
 IDLE_POLL_SECONDS = 0.5
 
@@ -62,6 +65,7 @@ class Worker:
         self._wake_loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
         self.started = 0  # runs performed by this worker since it was made
+        self._last_purge: dt.datetime | None = None
 
     def __repr__(self) -> str:
         return f"Worker(concurrency={self.concurrency})"
@@ -123,6 +127,7 @@ class Worker:
         try:
             while not stop.is_set():
                 self._wake.clear()
+                await self._maybe_purge()
                 while len(running) < self.concurrency:
                     run = await self.engine.queue.aclaim()
                     if run is None:
@@ -143,6 +148,14 @@ class Worker:
             if running:
                 await asyncio.gather(*running, return_exceptions=True)
             self._wake = self._wake_loop = None
+
+    async def _maybe_purge(self) -> None:
+        from .retention import purge
+
+        now = self.engine.clock.now()
+        if self._last_purge is None or now - self._last_purge >= PURGE_EVERY:
+            self._last_purge = now
+            await asyncio.get_running_loop().run_in_executor(self._render_executor(), purge, self.engine)
 
     def _idle_timeout(self) -> float:
         """Seconds until the next scheduled run (at most the poll interval; other processes add runs too)."""
