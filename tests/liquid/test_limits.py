@@ -130,3 +130,18 @@ def test_under_the_limit_passes() -> None:
         "{% for x in (1..50) %}{% endfor %}{% for x in (1..50) %}{% endfor %}", {}, max_loop_iterations=100
     )
     assert result.failure is None
+
+
+def test_huge_reversed_range_fails_fast() -> None:
+    """A reversed loop is checked before python-liquid builds its list of items."""
+    started = time.monotonic()
+    result = run("\n{% for x in (1..1000000000) reversed %}{% endfor %}", {}, max_loop_iterations=1000)
+    assert time.monotonic() - started < 1
+    assert result.failure is not None and result.failure.limit == "loop_iterations"
+    assert result.failure.line == 2
+
+
+def test_reversed_loops_within_the_limit() -> None:
+    """Reversed loops that fit the budget run normally."""
+    result = run("{% for x in (1..3) reversed %}{% log x %}{% endfor %}", {}, max_loop_iterations=10)
+    assert result.logs == [3, 2, 1]
