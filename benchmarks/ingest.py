@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import socket
@@ -105,8 +104,7 @@ def main() -> int:
     bare_port, ours_port = free_port(), free_port()
     bare = subprocess.Popen([python, "-c", BARE_SERVER, str(bare_port)], stdout=subprocess.DEVNULL)
     ours = subprocess.Popen([python, "-m", "mechanic_kernel", "serve", "--home", str(home), "--port",
-                             str(ours_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "MECHANIC_WORKER": "off"})
+                             str(ours_port), "--no-worker"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(bare_port)
         wait_for_port(ours_port)

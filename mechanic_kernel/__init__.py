@@ -44,4 +44,6 @@ __all__ = [
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     """Where Jupyter finds the server extension (imported lazily so the engine never needs Jupyter)."""
-    return [{"module": "mechanic_kernel.server.extension"}]
+    from .server.extension import MechanicKernelApp
+
+    return [{"module": "mechanic_kernel.server.extension", "app": MechanicKernelApp}]

@@ -119,6 +119,19 @@ class Workbench:
             raise NotFound(f"event {event.id} was not created by a webhook request")
         return raw
 
+    def describe_event(self, event_id: str) -> dict[str, Any]:
+        """Everything about one event, JSON-ready: its fields, the raw ``request`` summary (or None), its event
+        ``run``, ``task_runs`` with their ``action_runs``, and ``child_event_ids``.
+
+        Raises:
+            NotFound: no such event.
+        """
+        event = self.event(event_id)
+        record: dict[str, Any] = event.to_dict()
+        record["request"] = self.request_of(event).summary() if event.webhook_request_id else None
+        record.update(self.runs.describe_event(event.id))
+        return record
+
     def reinterpret(self, event: Event | str, mode: WebhookMode | str) -> Any:
         """The data the event would have had under another request mode (from its stored raw request)."""
         return reinterpret(self.request_of(event), mode)
@@ -145,12 +158,13 @@ class Workbench:
         return event
 
     # -- serving ------------------------------------------------------------------------------------------
-    def serve(self, host: str = "127.0.0.1", port: int = 0, *, reuse: bool = True) -> str:
+    def serve(self, host: str = "127.0.0.1", port: int = 0, *, reuse: bool = True, worker: bool = True) -> str:
         """Make sure this workbench's webhooks are served; return the base URL.
 
         If another process (the Jupyter server that started this kernel, or ``mechanic-kernel serve``) already
         serves this home, its URL is returned and nothing is started, unless ``reuse`` is False. Otherwise the
-        same handlers start on a background thread of this process. Calling it again returns the same URL;
+        same handlers start on a background thread of this process, with the worker performing runs unless
+        ``worker`` is False (tests that step the worker themselves). Calling it again returns the same URL;
         :meth:`stop` or :meth:`close` ends a server this process started.
         """
         from .server.embedded import EmbeddedServer

@@ -30,8 +30,11 @@ def workbench(home: Path) -> Iterator[Workbench]:
 
 @pytest.fixture
 def server(workbench: Workbench) -> Iterator[str]:
-    """The workbench served by a real Tornado server on 127.0.0.1; yields its base URL."""
-    url = workbench.serve()
+    """The workbench served by a real Tornado server on 127.0.0.1; yields its base URL.
+
+    The worker does not run in the background: tests step it (``workbench.worker.run_until_idle()``).
+    """
+    url = workbench.serve(worker=False)
     yield url
     workbench.stop()
 

@@ -42,12 +42,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def event_record(workbench: Any, event_id: str) -> dict[str, Any]:
     """The ``events show`` object."""
-    event = workbench.event(event_id)
-    record = {key: value for key, value in event.to_dict().items() if key != "parent_id"}
-    record["parent_id"] = event.parent_id
-    record["request"] = workbench.request_of(event).summary() if event.webhook_request_id else None
-    record.update(workbench.runs.describe_event(event.id))  # run, task_runs (with action_runs), child_event_ids
-    return record
+    return workbench.describe_event(event_id)
 
 
 def _human(record: dict[str, Any]) -> str:

@@ -16,6 +16,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any)")
     serve.add_argument("--public-url", help="base URL senders use (a tunnel or reverse proxy) for this run")
+    serve.add_argument("--no-worker", action="store_true",
+                       help="only receive webhooks; perform runs elsewhere (`worker run`, another server)")
     serve.set_defaults(run=_serve)
 
 
@@ -24,7 +26,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     workbench = open_workbench(args)
     try:
-        asyncio.run(serve(workbench, args.host, args.port, args.public_url))
+        asyncio.run(serve(workbench, args.host, args.port, args.public_url, run_worker=not args.no_worker))
     except OSError as exc:
         workbench.close()
         raise SystemExit(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None

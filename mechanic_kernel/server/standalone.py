@@ -8,20 +8,24 @@ import sys
 from typing import TYPE_CHECKING
 
 from ..runtime_file import clear_server_note
-from ..settings import parse_public_url
 from ..runtime_file import write_server_note
+from ..settings import parse_public_url
 from .app import start_server
 
 if TYPE_CHECKING:
     from ..workbench import Workbench
 
 
-async def serve(workbench: Workbench, host: str, port: int, public_url: str | None = None) -> None:
-    """Serve until a stop signal arrives, then finish in-flight writes and exit."""
+async def serve(workbench: Workbench, host: str, port: int, public_url: str | None = None, *,
+                run_worker: bool = True) -> None:
+    """Serve until a stop signal arrives, then finish in-flight writes and exit.
+
+    ``run_worker=False`` only receives webhooks (another process, or ``worker run``, performs the runs).
+    """
     server, url = start_server(workbench, host, port)
     stop = asyncio.Event()
     worker_stop = asyncio.Event()  # the worker finishes the runs it started, then returns
-    worker = asyncio.ensure_future(workbench.worker.work(worker_stop))
+    worker = asyncio.ensure_future(workbench.worker.work(worker_stop) if run_worker else worker_stop.wait())
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
