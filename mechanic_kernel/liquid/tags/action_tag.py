@@ -23,6 +23,7 @@ from liquid.exceptions import LiquidSyntaxError
 from liquid.exceptions import LiquidTypeError
 from liquid.tag import Tag
 from liquid.token import TOKEN_TAG
+from liquid.undefined import is_undefined
 
 from mechanic_kernel.liquid.limits import check_deadline
 from mechanic_kernel.liquid.limits import write_at
@@ -122,9 +123,8 @@ class ActionNode(Node):
     def _type(self, context: RenderContext) -> str:
         type_ = self.arguments.positional[0].evaluate(context)
         if not isinstance(type_, str) or not type_:
-            raise LiquidTypeError(
-                f"action type must be a non-empty string, found {type_!r}", token=self.token
-            )
+            found = "nil" if type_ is None or is_undefined(type_) else repr(type_)
+            raise LiquidTypeError(f"action type must be a non-empty string, found {found}", token=self.token)
         return type_
 
     def _inline_options(self, context: RenderContext) -> tuple[Any, Any]:

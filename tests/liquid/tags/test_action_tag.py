@@ -200,7 +200,8 @@ ERROR_CASES = [
         "takes only a type",
     ),
     ErrorCase("positional and named options", '{% action "echo", "x", a: 1 %}', "syntax", "not both"),
-    ErrorCase("type not a string", "{% action 5, 1 %}", "render", "non-empty string"),
+    ErrorCase("type not a string", "{% action 5, 1 %}", "render", "non-empty string, found 5"),
+    ErrorCase("type missing", "{% action nope, 1 %}", "render", "non-empty string, found nil"),
     ErrorCase("error line", '\n\n{% action "http" %}{{% endaction %}', "render", "not valid JSON", 3),
 ]
 
