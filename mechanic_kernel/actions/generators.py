@@ -14,14 +14,18 @@ import logging
 import mimetypes
 import os
 import re
+import secrets
 import shutil
+import struct
 import tempfile
+import time
+import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyzipper
 from tornado.httpclient import AsyncHTTPClient
 from tornado.httpclient import HTTPClientError
 from tornado.httpclient import HTTPRequest
@@ -326,24 +330,100 @@ async def download(url: str, where: str) -> bytes:
 
 
 async def _zip(options: Mapping[str, Any], where: str, depth: int) -> bytes:
-    members = {name: await generate(name, generator, f"{where}.files.{name}", depth=depth + 1)
-               for name, generator in options["files"].items()}
     password = options.get("password")
     buffer = io.BytesIO()
-    # pyzipper writes WinZip AES (256-bit) but not the legacy ZipCrypto Mechanic documents; AES is the one it
-    # can write, and the stronger one (docs/decisions.md, "Actions").
-    if password:
-        archive: Any = pyzipper.AESZipFile(buffer, "w", compression=pyzipper.ZIP_DEFLATED,
-                                           encryption=pyzipper.WZ_AES)
-        archive.setpassword(password.encode("utf-8"))
-    else:
-        archive = pyzipper.ZipFile(buffer, "w", compression=pyzipper.ZIP_DEFLATED)
+    # Mechanic encrypts with ZipCrypto: weak, but every unzip tool (Windows Explorer included) opens it, which
+    # is what a merchant mailing a password-protected export needs (docs/decisions.md, "Actions").
+    archive: Any = (_ZipCryptoWriter(buffer, password.encode("utf-8")) if password
+                    else zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED))
     with archive:
-        for name, member in members.items():
-            archive.writestr(name, member.data)
+        # One member at a time, so memory holds one file plus the archive so far, never every file at once.
+        for name, generator in options["files"].items():
+            member = await generate(name, generator, f"{where}.files.{name}", depth=depth + 1)
+            await asyncio.to_thread(archive.writestr, name, member.data)
             if buffer.tell() > MAX_FILE_SIZE:
-                break  # generate() reports the size; no point compressing more
+                raise ActionError(f"{where}: the archive is larger than {MAX_FILE_SIZE} bytes (20 MB)")
     return buffer.getvalue()
+
+
+def _crc_table() -> list[int]:
+    table = []
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xEDB88320 if crc & 1 else crc >> 1
+        table.append(crc)
+    return table
+
+
+_CRC_TABLE = _crc_table()
+
+
+def _zipcrypto(data: bytes, password: bytes) -> bytes:
+    """Encrypt with the traditional PKWARE stream cipher (APPNOTE.TXT 6.1), which the stdlib only decrypts."""
+    table = _CRC_TABLE
+    k0, k1, k2 = 0x12345678, 0x23456789, 0x34567890
+    for byte in password:
+        k0 = (k0 >> 8) ^ table[(k0 ^ byte) & 0xFF]
+        k1 = ((k1 + (k0 & 0xFF)) * 134775813 + 1) & 0xFFFFFFFF
+        k2 = (k2 >> 8) ^ table[(k2 ^ (k1 >> 24)) & 0xFF]
+    out = bytearray(len(data))
+    for index, byte in enumerate(data):
+        temp = (k2 | 2) & 0xFFFF
+        out[index] = byte ^ (((temp * (temp ^ 1)) >> 8) & 0xFF)
+        k0 = (k0 >> 8) ^ table[(k0 ^ byte) & 0xFF]
+        k1 = ((k1 + (k0 & 0xFF)) * 134775813 + 1) & 0xFFFFFFFF
+        k2 = (k2 >> 8) ^ table[(k2 ^ (k1 >> 24)) & 0xFF]
+    return bytes(out)
+
+
+class _ZipCryptoWriter:
+    """Writes a zip whose entries are encrypted with ZipCrypto (the stdlib and pyzipper cannot write one)."""
+
+    _FLAGS = 0x0001 | 0x0800  # encrypted, UTF-8 names
+
+    def __init__(self, buffer: io.BytesIO, password: bytes) -> None:
+        self._out = buffer
+        self._password = password
+        self._central: list[bytes] = []
+        moment = time.localtime()
+        self._time = (moment.tm_hour << 11) | (moment.tm_min << 5) | (moment.tm_sec // 2)
+        self._date = ((max(moment.tm_year, 1980) - 1980) << 9) | (moment.tm_mon << 5) | moment.tm_mday
+
+    def __enter__(self) -> _ZipCryptoWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.close()
+
+    def writestr(self, name: str, data: bytes) -> None:
+        """Add one member, deflated (or stored when deflating does not help), then encrypted."""
+        if len(self._central) >= 0xFFFF:
+            raise ActionError("a zip holds at most 65,535 files")
+        crc = zlib.crc32(data)
+        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+        packed, method = compressor.compress(data) + compressor.flush(), 8
+        if len(packed) >= len(data):
+            packed, method = data, 0
+        # The 12-byte header ends with the CRC's high byte: how unzip tools check the password.
+        encrypted = _zipcrypto(secrets.token_bytes(11) + bytes([crc >> 24]) + packed, self._password)
+        encoded = name.encode("utf-8")
+        offset = self._out.tell()
+        fields = (self._FLAGS, method, self._time, self._date, crc, len(encrypted), len(data), len(encoded))
+        self._out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, *fields, 0) + encoded + encrypted)
+        made_by = (3 << 8) | 20  # Unix, so the 0644 mode in the external attributes applies
+        self._central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, made_by, 20, *fields, 0, 0, 0, 0,
+                                         0o644 << 16, offset) + encoded)
+
+    def close(self) -> None:
+        """Write the central directory and its end record."""
+        start = self._out.tell()
+        for entry in self._central:
+            self._out.write(entry)
+        size = self._out.tell() - start
+        count = len(self._central)
+        self._out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, size, start, 0))
 
 
 def _pdf_page_css(options: Mapping[str, Any], where: str) -> str:

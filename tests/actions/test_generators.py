@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import io
 import os
+import shutil
 import stat
+import subprocess
 import zipfile
 from dataclasses import dataclass
 from operator import attrgetter
@@ -13,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import pyzipper
 
 from mechanic_kernel.actions import generators
 from mechanic_kernel.actions.base import ActionError
@@ -137,16 +138,36 @@ def test_101_zip_contains_each_named_file() -> None:
         assert {name: archive.read(name) for name in archive.namelist()} == {"a.txt": b"hi", "dir/b.bin": b"hi"}
 
 
-def test_101_zip_with_password_is_encrypted() -> None:
-    file = run(generate("a.zip", {"zip": {"files": {"secret.txt": "hush"}, "password": "pw"}}, "files"))
-    with zipfile.ZipFile(io.BytesIO(file.data)) as archive:
-        assert archive.infolist()[0].flag_bits & 0x1  # the encrypted bit
-        with pytest.raises(RuntimeError):
-            archive.read("secret.txt")
+def test_101_zip_with_password_is_encrypted_with_zipcrypto() -> None:
+    files = {"secret.txt": "hush " * 100, "dir/b.bin": {"base64": "aGk="}, "ü.txt": "u"}
+    file = run(generate("a.zip", {"zip": {"files": files, "password": "pw"}}, "files"))
     assert b"hush" not in file.data
-    with pyzipper.AESZipFile(io.BytesIO(file.data)) as archive:
-        archive.setpassword(b"pw")
-        assert archive.read("secret.txt") == b"hush"
+    with zipfile.ZipFile(io.BytesIO(file.data)) as archive:
+        assert archive.namelist() == ["secret.txt", "dir/b.bin", "ü.txt"]
+        assert all(info.flag_bits & 0x1 for info in archive.infolist())  # the encrypted bit
+        with pytest.raises(RuntimeError, match="password required"):
+            archive.read("secret.txt")
+        with pytest.raises(RuntimeError, match="Bad password"):
+            archive.read("secret.txt", pwd=b"wrong")
+        # The stdlib decrypts ZipCrypto only, so reading back proves the cipher and the CRC check byte.
+        assert archive.read("secret.txt", pwd=b"pw") == b"hush " * 100
+        assert archive.read("dir/b.bin", pwd=b"pw") == b"hi"
+        assert archive.read("ü.txt", pwd=b"pw") == b"u"
+
+
+@pytest.mark.skipif(shutil.which("unzip") is None, reason="Info-ZIP unzip is not installed")
+def test_zipcrypto_archive_opens_with_unzip(tmp_path: Path) -> None:
+    file = run(generate("a.zip", {"zip": {"files": {"a.txt": "hi"}, "password": "pw"}}, "files"))
+    (tmp_path / "a.zip").write_bytes(file.data)
+    subprocess.run(["unzip", "-q", "-P", "pw", "a.zip"], cwd=tmp_path, check=True)
+    assert (tmp_path / "a.txt").read_text() == "hi"
+
+
+def test_archive_over_20_mb_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(generators, "MAX_FILE_SIZE", 1000)
+    noise = base64.b64encode(os.urandom(600)).decode()
+    with pytest.raises(ActionError, match="the archive is larger than 1000 bytes"):
+        run(generate("a.zip", {"zip": {"files": {"a": {"base64": noise}, "b": {"base64": noise}}}}, "files"))
 
 
 def test_zip_of_zips() -> None:
