@@ -28,6 +28,7 @@ TEST_CASES = [
     Case("mapped", '{% error message: "m", details: d %}', [{"message": "m", "details": {"x": 1}}]),
     Case("block", '{% error %}{{ "text" | json }}{% enderror %}', ["text"]),
     Case("inside liquid tag", '{% liquid error "x" %}', ["x"]),
+    Case("block inside liquid tag", "{% liquid\n  error\n    echo '\"bad\"'\n  enderror\n%}", ["bad"]),
 ]
 
 

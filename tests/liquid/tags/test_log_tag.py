@@ -36,6 +36,7 @@ TEST_CASES = [
     Case("block", '{% log %}{"foo":"bar"}{% endlog %}', [{"foo": "bar"}]),
     Case("block with liquid", "{% log %}{{ d | json }}{% endlog %}", [{"x": 1}]),
     Case("inside liquid tag", '{% liquid log "oh my!" %}', ["oh my!"]),
+    Case("block inside liquid tag", "{% liquid\n  log\n    echo '{\"a\": 1}'\n  endlog\n%}", [{"a": 1}]),
     Case("two", "{% log 1 %}\n{% log 2 %}", [1, 2]),
 ]
 
