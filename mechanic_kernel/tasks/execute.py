@@ -15,7 +15,7 @@ from typing import Any
 from ..liquid.limits import LimitedBuffer
 from ..liquid.render import RenderError
 from ..liquid.render import RenderResult
-from ..liquid.render import parse_template
+from ..liquid.render import environment
 from ..liquid.render import render
 from ..liquid.runtime import Runtime
 from ..liquid.runtime import attach
@@ -119,13 +119,27 @@ def option_values(task: Task) -> dict[str, Any]:
     return typed_values(fields, task.options)
 
 
-def _render_text(source: str, variables: dict[str, Any], runtime: Runtime) -> str:
-    """Render Liquid as plain text (no object stream) under ``runtime``.
+@lru_cache(maxsize=2048)
+def parse_text(source: str) -> Any:
+    """Parse a short Liquid text (subscriptions template, option value), cached apart from scripts.
+
+    Scripts have the dialect's own cache (``parse_template``); sharing it with the ~400 templates and option
+    values of a library-sized workbench would make them evict each other on every pass over the tasks.
+
+    Raises:
+        LiquidError: the text is not valid Mechanic Liquid.
+    """
+    return environment().from_string(source)
+
+
+def render_text(source: str, variables: dict[str, Any], runtime: Runtime | None = None) -> str:
+    """Render Liquid as plain text (no object stream), under ``runtime`` when given.
 
     Raises:
         LiquidError: any syntax or render error.
     """
-    template = parse_template(source)
+    runtime = runtime if runtime is not None else Runtime()
+    template = parse_text(source)
     context = template.context_class(template, globals=template.make_globals(variables))
     attach(context, runtime)
     buffer = LimitedBuffer(runtime)
@@ -135,7 +149,7 @@ def _render_text(source: str, variables: dict[str, Any], runtime: Runtime) -> st
 
 def _render_value(value: Any, variables: dict[str, Any], runtime: Runtime) -> Any:
     if isinstance(value, str):
-        return _render_text(value, variables, runtime) if "{{" in value or "{%" in value else value
+        return render_text(value, variables, runtime) if "{{" in value or "{%" in value else value
     if isinstance(value, list):
         return [_render_value(item, variables, runtime) for item in value]
     if isinstance(value, dict):

@@ -7,7 +7,7 @@ tags, line items, prices), not a copy of Shopify's full webhook payloads.
 
 from __future__ import annotations
 
-import copy
+import json
 from typing import Any
 
 _CUSTOMER: dict[str, Any] = {
@@ -170,6 +170,11 @@ _MECHANIC: dict[str, Any] = {
 }
 
 
+# Kept as JSON text: loading it is a cheaper private copy per preview than copy.deepcopy.
+_SAMPLE_JSON = {key: json.dumps(value) for key, value in _SAMPLES.items()}
+_MECHANIC_JSON = {key: json.dumps(value) for key, value in _MECHANIC.items()}
+
+
 def sample_data(topic: str) -> tuple[bool, Any]:
     """Built-in sample data for a topic.
 
@@ -180,20 +185,21 @@ def sample_data(topic: str) -> tuple[bool, Any]:
     from .execute import singular
 
     if topic in _MECHANIC:
-        return True, copy.deepcopy(_MECHANIC[topic])
+        return True, json.loads(_MECHANIC_JSON[topic])
     if topic.startswith("mechanic/scheduler/"):
         return True, None
     domain, _, rest = topic.partition("/")
     subject = rest.partition("/")[0]
     if domain == "mechanic" and subject == "user":
         resource = topic.rsplit("/", 1)[-1]
-        one = _SAMPLES.get(singular(resource))
-        if one is None:
+        text = _SAMPLE_JSON.get(singular(resource))
+        if text is None:
             return False, None
+        one = json.loads(text)
         # Plural admin-link topics carry an array of resources (batch mode, spec §1.3).
-        return True, copy.deepcopy([one] if resource != singular(resource) else one)
+        return True, [one] if resource != singular(resource) else one
     if domain == "shopify":
-        sample = _SAMPLES.get(singular(subject))
-        if sample is not None:
-            return True, copy.deepcopy(sample)
+        text = _SAMPLE_JSON.get(singular(subject))
+        if text is not None:
+            return True, json.loads(text)
     return False, None

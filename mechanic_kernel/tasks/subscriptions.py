@@ -138,11 +138,14 @@ def render_template(template: str, options: Mapping[str, Any], shop: Mapping[str
     Raises:
         InvalidInput: the template is not valid Liquid or fails to render.
     """
-    from ..liquid.render import parse_template
+    if "{{" not in template and "{%" not in template:
+        return template  # most templates are plain lines: no need to render them
     from liquid.exceptions import LiquidError
 
+    from .execute import render_text
+
     try:
-        return parse_template(template).render(options=dict(options), shop=dict(shop or {}))
+        return render_text(template, {"options": dict(options), "shop": dict(shop or {})})
     except LiquidError as exc:
         raise InvalidInput(f"subscriptions template: {exc}") from None
 
