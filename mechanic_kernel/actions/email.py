@@ -1,5 +1,4 @@
-"""The ``email`` action: builds the message Mechanic would send, keeps it in the outbox, and delivers it by SMTP
-when an ``smtp_url`` setting is configured (spec §4.5).
+"""The ``email`` action: always kept in the outbox, delivered by SMTP when ``smtp_url`` is set (spec §4.5).
 
 Every email lands in the outbox (``workbench.outbox``, ``mechanic-kernel outbox``) with status ``captured``
 (no SMTP configured), ``sent`` or ``failed``. The body is wrapped in an account email template (the one named
@@ -38,8 +37,18 @@ from .generators import GeneratedFile
 from .generators import generate_all
 from .generators import validate_generators
 
-OPTIONS = ("to", "subject", "body", "cc", "bcc", "reply_to", "from_display_name", "headers", "template",
-           "attachments")
+OPTIONS = (
+    "to",
+    "subject",
+    "body",
+    "cc",
+    "bcc",
+    "reply_to",
+    "from_display_name",
+    "headers",
+    "template",
+    "attachments",
+)
 MAX_RECIPIENTS = 50
 """Postmark's limit (Mechanic sends through Postmark) for to, cc and bcc together."""
 SENDER_DOMAIN = "mail.usemechanic.com"
@@ -48,8 +57,21 @@ DEFAULT_TEMPLATE = "default"
 _ADDRESS = re.compile(r"^[^@\s<>,;\"()\[\]]+@[^@\s<>,;\"()\[\]]+\.[^@\s<>,;\"()\[\]]+$")
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 # Headers that describe the message's own structure or envelope: a task's value would break or spoof it.
-_RESERVED_HEADERS = {"from", "to", "cc", "bcc", "reply-to", "subject", "date", "message-id", "sender",
-                     "content-type", "content-transfer-encoding", "mime-version", "return-path"}
+_RESERVED_HEADERS = {
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "reply-to",
+    "subject",
+    "date",
+    "message-id",
+    "sender",
+    "content-type",
+    "content-transfer-encoding",
+    "mime-version",
+    "return-path",
+}
 
 
 class _TemplateEnvironment(Environment):
@@ -80,7 +102,9 @@ def parse_addresses(value: Any, option: str, *, required: bool = False) -> list[
     """
     if value is None or value == "" or value == []:
         if required:
-            raise ActionError(f"email: {option} is required (an address, a comma-separated string or an array)")
+            raise ActionError(
+                f"email: {option} is required (an address, a comma-separated string or an array)"
+            )
         return []
     items = value if isinstance(value, list) else [value]
     if not all(isinstance(item, str) for item in items):
@@ -131,8 +155,10 @@ class EmailAction:
         recipients = parse_addresses(options.get("to"), "to", required=True)
         recipients += parse_addresses(options.get("cc"), "cc") + parse_addresses(options.get("bcc"), "bcc")
         if len(recipients) > MAX_RECIPIENTS:
-            raise ActionError(f"email: {len(recipients)} recipients; to, cc and bcc together are limited to "
-                              f"{MAX_RECIPIENTS}")
+            raise ActionError(
+                f"email: {len(recipients)} recipients; to, cc and bcc together are limited to "
+                f"{MAX_RECIPIENTS}"
+            )
         _text_option(options, "subject", required=True)
         _text_option(options, "body", required=True)
         reply_to = _text_option(options, "reply_to")
@@ -152,7 +178,9 @@ class EmailAction:
                 if not isinstance(name, str) or not _TOKEN.match(name):
                     raise ActionError(f"email: {name!r} is not a valid header name")
                 if name.lower() in _RESERVED_HEADERS:
-                    raise ActionError(f"email: header {name} is set from the options and cannot be given in headers")
+                    raise ActionError(
+                        f"email: header {name} is set from the options and cannot be given in headers"
+                    )
                 if not isinstance(value, str) or any(char in value for char in "\r\n\0"):
                     raise ActionError(f"email: header {name} must be a string without line breaks")
         if options.get("attachments") is not None:
@@ -165,7 +193,8 @@ class EmailAction:
 
         Returns:
             ``{"outbox_id", "message_id", "status", "from", "to", "cc", "bcc", "reply_to", "subject",
-            "template", "attachments": {name: {"mime_type", "size"}}}``; ``status`` is ``captured`` or ``sent``.
+            "template", "attachments": {name: {"mime_type", "size"}}}``; ``status`` is ``captured`` or
+            ``sent``.
 
         Raises:
             ActionError: bad options, an unknown template, a template error, a permanent SMTP refusal.
@@ -182,14 +211,18 @@ class EmailAction:
         assert isinstance(outbox, OutboxStore)
         return await self._perform(options, context, outbox)
 
-    async def _perform(self, options: Mapping[str, Any], context: ActionContext,
-                       outbox: OutboxStore) -> dict[str, Any]:
+    async def _perform(
+        self, options: Mapping[str, Any], context: ActionContext, outbox: OutboxStore
+    ) -> dict[str, Any]:
         previous = outbox.of_action_run(context.action_run_id)
         if previous is not None and previous["status"] in ("captured", "sent"):
             return _result(previous)
         html, template = _render_html(options, outbox)
-        attachments = await generate_all(options["attachments"], "email attachments") \
-            if options.get("attachments") else {}
+        attachments = (
+            await generate_all(options["attachments"], "email attachments")
+            if options.get("attachments")
+            else {}
+        )
         sender = context.settings.get("email_from") or _default_sender(context.settings.get("shop_domain"))
         message_id = previous["message_id"] if previous else make_msgid(domain=sender.split("@", 1)[1])
         record: dict[str, Any] = {
@@ -203,14 +236,16 @@ class EmailAction:
             "cc_addresses": parse_addresses(options.get("cc"), "cc"),
             "bcc_addresses": parse_addresses(options.get("bcc"), "bcc"),
             "reply_to": (parse_addresses(options["reply_to"], "reply_to") or [None])[0]
-            if options.get("reply_to") else None,
+            if options.get("reply_to")
+            else None,
             "subject": " ".join(options["subject"].split()),
             "body": options["body"],
             "html": html,
             "template": template,
             "headers": dict(options.get("headers") or {}),
-            "attachments": {name: {"mime_type": file.mime_type, "size": file.size}
-                            for name, file in attachments.items()},
+            "attachments": {
+                name: {"mime_type": file.mime_type, "size": file.size} for name, file in attachments.items()
+            },
             "error": None,
             "created_at": previous["created_at"] if previous else isoformat(context.now),
             "sent_at": None,
@@ -221,16 +256,24 @@ class EmailAction:
         if not smtp_url:
             outbox.put(record)
             return _result(record)
-        recipients = [address for _, address in getaddresses(
-            record["to_addresses"] + record["cc_addresses"] + record["bcc_addresses"])]
+        recipients = [
+            address
+            for _, address in getaddresses(
+                record["to_addresses"] + record["cc_addresses"] + record["bcc_addresses"]
+            )
+        ]
         try:
             refused = await asyncio.to_thread(_deliver, smtp_url, message, sender, recipients)
         except ActionError as exc:
             outbox.put(record | {"status": "failed", "error": exc.message})
             raise
-        # Some recipients refused, others accepted: the email is sent, and a retry would duplicate it for those
-        # who got it, so the refusals are only noted.
-        error = ("refused recipients: " + ", ".join(f"{a} ({c})" for a, c in refused.items())) if refused else None
+        # Some recipients refused, others accepted: the email is sent, and a retry would duplicate it for
+        # those who got it, so the refusals are only noted.
+        error = (
+            ("refused recipients: " + ", ".join(f"{a} ({c})" for a, c in refused.items()))
+            if refused
+            else None
+        )
         outbox.put(record | {"status": "sent", "sent_at": isoformat(context.now), "error": error})
         return _result(record | {"status": "sent"})
 
@@ -287,8 +330,9 @@ class _TextOfHtml(HTMLParser):
         return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
 
 
-def _build_message(record: Mapping[str, Any], attachments: dict[str, GeneratedFile],
-                   context: ActionContext) -> EmailMessage:
+def _build_message(
+    record: Mapping[str, Any], attachments: dict[str, GeneratedFile], context: ActionContext
+) -> EmailMessage:
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = formataddr((record["from_display_name"] or "", record["from_address"]))
     message["To"] = ", ".join(record["to_addresses"])
@@ -329,8 +373,9 @@ def _deliver(smtp_url: str, message: EmailMessage, sender: str, recipients: list
     port = parts.port or {"smtps": 465, "smtp+starttls": 587}.get(scheme, 25)
     try:
         if scheme == "smtps":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT,
-                                                    context=ssl.create_default_context())
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                host, port, timeout=SMTP_TIMEOUT, context=ssl.create_default_context()
+            )
         else:
             client = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT)
         with client:
@@ -340,7 +385,9 @@ def _deliver(smtp_url: str, message: EmailMessage, sender: str, recipients: list
                 client.login(unquote(parts.username), unquote(parts.password or ""))
             refused = client.send_message(message, from_addr=sender, to_addrs=recipients)
     except smtplib.SMTPRecipientsRefused as exc:
-        _raise_for_codes({address: code for address, (code, _) in exc.recipients.items()}, "refused every recipient")
+        _raise_for_codes(
+            {address: code for address, (code, _) in exc.recipients.items()}, "refused every recipient"
+        )
         raise  # unreachable: _raise_for_codes always raises
     except smtplib.SMTPAuthenticationError as exc:
         raise ActionError(f"email: the SMTP server refused the login ({exc.smtp_code})") from None
@@ -348,9 +395,10 @@ def _deliver(smtp_url: str, message: EmailMessage, sender: str, recipients: list
         raise ActionError(f"email: the SMTP server does not support what smtp_url asks for: {exc}") from None
     except smtplib.SMTPResponseException as exc:
         error = ActionError if 500 <= exc.smtp_code < 600 else TransientActionError
-        raise error(f"email: the SMTP server answered {exc.smtp_code} "
-                    f"{exc.smtp_error.decode('utf-8', 'replace') if isinstance(exc.smtp_error, bytes) else exc.smtp_error}"
-                    ) from None
+        text = exc.smtp_error
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        raise error(f"email: the SMTP server answered {exc.smtp_code} {text}") from None
     except (smtplib.SMTPException, OSError) as exc:
         raise TransientActionError(f"email: could not reach the SMTP server {host}:{port}: {exc}") from None
     return {address: code for address, (code, _) in refused.items()}

@@ -1,4 +1,4 @@
-"""The ``files`` action: generates files, keeps them in the home folder and serves each at an expiring local URL.
+"""The ``files`` action: generates files, keeps them in the home folder, serves each at an expiring URL.
 
 Files live in ``<home>/files/<action_run_id>/<name>``; each gets a random token, recorded in the store with
 its expiry, and is served at ``{base_url}/mechanic/files/<token>/<name>`` by
@@ -50,8 +50,10 @@ class FilesAction:
             ActionError: naming the first bad file name or generator.
         """
         if not isinstance(options, Mapping) or not options:
-            raise ActionError("files options must be a non-empty object of file name to file generator, "
-                              'such as {"report.csv": "a,b\\n1,2"}')
+            raise ActionError(
+                "files options must be a non-empty object of file name to file generator, "
+                'such as {"report.csv": "a,b\\n1,2"}'
+            )
         validate_generators(options, "files")
 
     async def perform(self, options: Any, context: ActionContext) -> dict[str, Any]:
@@ -83,22 +85,37 @@ class FilesAction:
         else:
             assert isinstance(files_store, FileStore)
             files_store.add(rows)
-        return {row.name: {"expires_at": row.expires_at, "mime_type": row.mime_type, "name": row.name,
-                           "size": row.size, "url": file_url(context.base_url, row.token, row.name)}
-                for row in rows}
+        return {
+            row.name: {
+                "expires_at": row.expires_at,
+                "mime_type": row.mime_type,
+                "name": row.name,
+                "size": row.size,
+                "url": file_url(context.base_url, row.token, row.name),
+            }
+            for row in rows
+        }
 
 
-def _write(folder: Path, context: ActionContext, file: GeneratedFile, created_at: str,
-           expires_at: str) -> StoredFile:
+def _write(
+    folder: Path, context: ActionContext, file: GeneratedFile, created_at: str, expires_at: str
+) -> StoredFile:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / file.name
     # Write then rename, so a crash never leaves a half file behind a URL (a retried run overwrites).
     partial = folder / f".partial-{secrets.token_hex(8)}"
     partial.write_bytes(file.data)
     os.replace(partial, target)
-    return StoredFile(token=secrets.token_urlsafe(24), action_run_id=context.action_run_id, name=file.name,
-                      path=target.relative_to(Path(context.home)).as_posix(), mime_type=file.mime_type,
-                      size=file.size, created_at=created_at, expires_at=expires_at)
+    return StoredFile(
+        token=secrets.token_urlsafe(24),
+        action_run_id=context.action_run_id,
+        name=file.name,
+        path=target.relative_to(Path(context.home)).as_posix(),
+        mime_type=file.mime_type,
+        size=file.size,
+        created_at=created_at,
+        expires_at=expires_at,
+    )
 
 
 ACTION = FilesAction()

@@ -1,4 +1,4 @@
-"""File generators: the ``{TYPE: OPTIONS}`` objects (or bare strings) that files, email and http actions turn into bytes.
+"""File generators: the ``{TYPE: OPTIONS}`` objects (or strings) that files, email and http turn into bytes.
 
 Mechanic's generators (spec §4.6) are plaintext (a JSON string), ``base64``, ``url``, ``pdf`` and ``zip``.
 Every generated file, and every file downloaded by a ``url`` generator, is at most 20 MB.
@@ -51,8 +51,21 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrom
 
 # Pdfcrowd (v20.10) page options Chromium can honour through a CSS @page rule; the others are ignored.
 _PDF_LENGTH = re.compile(r"^\d+(\.\d+)?(in|mm|cm|pt|px)$")
-_PDF_PAGE_SIZES = {"a0", "a1", "a2", "a3", "a4", "a5", "a6", "letter", "legal", "ledger", "tabloid",
-                   "b4", "b5"}
+_PDF_PAGE_SIZES = {
+    "a0",
+    "a1",
+    "a2",
+    "a3",
+    "a4",
+    "a5",
+    "a6",
+    "letter",
+    "legal",
+    "ledger",
+    "tabloid",
+    "b4",
+    "b5",
+}
 _PDF_MARGINS = ("margin_top", "margin_right", "margin_bottom", "margin_left")
 
 
@@ -77,7 +90,7 @@ class GeneratedFile:
 
 
 def mime_type_for(name: str) -> str:
-    """The type of a file called ``name``: guessed from its extension, ``application/octet-stream`` if unknown."""
+    """The type of a file called ``name``, from its extension; ``application/octet-stream`` if unknown."""
     guessed, _ = mimetypes.guess_type(name, strict=False)
     return guessed or "application/octet-stream"
 
@@ -133,8 +146,10 @@ def validate_generator(generator: Any, where: str, *, depth: int = 0) -> None:
     if isinstance(generator, str):
         return
     if not isinstance(generator, Mapping) or len(generator) != 1:
-        raise ActionError(f"{where}: a file generator is a string (the file's text) or an object with exactly one "
-                          f"of {', '.join(GENERATOR_TYPES)}; got {_kind(generator)}")
+        raise ActionError(
+            f"{where}: a file generator is a string (the file's text) or an object with exactly one "
+            f"of {', '.join(GENERATOR_TYPES)}; got {_kind(generator)}"
+        )
     ((kind, options),) = generator.items()
     if kind == "base64":
         if not isinstance(options, str):
@@ -152,14 +167,18 @@ def validate_generator(generator: Any, where: str, *, depth: int = 0) -> None:
             raise ActionError(f"{where}.zip must be an object with files (file name to file generator)")
         unknown = set(options) - {"files", "password"}
         if unknown:
-            raise ActionError(f"{where}.zip: unknown option {sorted(unknown)[0]!r}; expected files and password")
+            raise ActionError(
+                f"{where}.zip: unknown option {sorted(unknown)[0]!r}; expected files and password"
+            )
         password = options.get("password")
         if password is not None and (not isinstance(password, str) or not password):
             raise ActionError(f"{where}.zip.password must be a non-empty string")
         validate_generators(options["files"], f"{where}.zip.files", allow_folders=True, depth=depth + 1)
     else:
-        raise ActionError(f"{where}: unknown file generator {kind!r}; expected one of {', '.join(GENERATOR_TYPES)} "
-                          "(or a string for plain text)")
+        raise ActionError(
+            f"{where}: unknown file generator {kind!r}; expected one of {', '.join(GENERATOR_TYPES)} "
+            "(or a string for plain text)"
+        )
 
 
 async def generate_all(files: Mapping[str, Any], where: str) -> dict[str, GeneratedFile]:
@@ -201,8 +220,10 @@ async def generate(name: str, generator: Any, where: str, *, depth: int = 0) -> 
         else:
             data = await _zip(options, f"{where}.zip", depth)
     if len(data) > MAX_FILE_SIZE:
-        raise ActionError(f"{where}: the generated file is {len(data)} bytes; files are limited to "
-                          f"{MAX_FILE_SIZE} bytes (20 MB)")
+        raise ActionError(
+            f"{where}: the generated file is {len(data)} bytes; files are limited to "
+            f"{MAX_FILE_SIZE} bytes (20 MB)"
+        )
     mime_type = mime_type_for(name)
     if plaintext and mime_type == "application/octet-stream":
         mime_type = "text/plain"  # text with no telling extension is still text
@@ -248,7 +269,7 @@ class BodyTooLarge(Exception):
 
 
 class _HideBodyTooLarge(logging.Filter):
-    """Tornado logs any exception of a streaming callback as uncaught; ours is deliberate, so it is dropped."""
+    """Tornado logs a streaming callback's exception as uncaught; ours is deliberate, so it is dropped."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not (record.exc_info and isinstance(record.exc_info[1], BodyTooLarge))
@@ -257,8 +278,11 @@ class _HideBodyTooLarge(logging.Filter):
 logging.getLogger("tornado.application").addFilter(_HideBodyTooLarge())
 
 
-async def fetch_limited(request: HTTPRequest, limit: int, client: AsyncHTTPClient | None = None,
-                        ) -> tuple[HTTPResponse, bytes]:
+async def fetch_limited(
+    request: HTTPRequest,
+    limit: int,
+    client: AsyncHTTPClient | None = None,
+) -> tuple[HTTPResponse, bytes]:
     """Fetch ``request`` keeping at most ``limit`` bytes of the response body.
 
     Oversized bodies are detected from ``Content-Length`` or while streaming, and the connection is dropped
@@ -312,13 +336,18 @@ async def download(url: str, where: str) -> bytes:
         TransientActionError: a connection error, a timeout or a 5xx answer.
     """
     _check_url(url, where)
-    request = HTTPRequest(url, follow_redirects=True, connect_timeout=DOWNLOAD_CONNECT_TIMEOUT,
-                          request_timeout=DOWNLOAD_REQUEST_TIMEOUT, decompress_response=True)
+    request = HTTPRequest(
+        url,
+        follow_redirects=True,
+        connect_timeout=DOWNLOAD_CONNECT_TIMEOUT,
+        request_timeout=DOWNLOAD_REQUEST_TIMEOUT,
+        decompress_response=True,
+    )
     try:
         response, data = await fetch_limited(request, MAX_FILE_SIZE)
     except BodyTooLarge:
         raise ActionError(f"{where}: {url} is larger than {MAX_FILE_SIZE} bytes (20 MB)") from None
-    except (HTTPClientError, OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, HTTPClientError, OSError) as exc:
         raise TransientActionError(f"{where}: could not download {url}: {exc}") from None
     except ValueError as exc:
         raise ActionError(f"{where}: cannot download {url}: {exc}") from None
@@ -334,8 +363,11 @@ async def _zip(options: Mapping[str, Any], where: str, depth: int) -> bytes:
     buffer = io.BytesIO()
     # Mechanic encrypts with ZipCrypto: weak, but every unzip tool (Windows Explorer included) opens it, which
     # is what a merchant mailing a password-protected export needs (docs/decisions.md, "Actions").
-    archive: Any = (_ZipCryptoWriter(buffer, password.encode("utf-8")) if password
-                    else zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED))
+    archive: Any = (
+        _ZipCryptoWriter(buffer, password.encode("utf-8"))
+        if password
+        else zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED)
+    )
     with archive:
         # One member at a time, so memory holds one file plus the archive so far, never every file at once.
         for name, generator in options["files"].items():
@@ -413,8 +445,12 @@ class _ZipCryptoWriter:
         fields = (self._FLAGS, method, self._time, self._date, crc, len(encrypted), len(data), len(encoded))
         self._out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, *fields, 0) + encoded + encrypted)
         made_by = (3 << 8) | 20  # Unix, so the 0644 mode in the external attributes applies
-        self._central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, made_by, 20, *fields, 0, 0, 0, 0,
-                                         0o644 << 16, offset) + encoded)
+        self._central.append(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII", 0x02014B50, made_by, 20, *fields, 0, 0, 0, 0, 0o644 << 16, offset
+            )
+            + encoded
+        )
 
     def close(self) -> None:
         """Write the central directory and its end record."""
@@ -437,14 +473,22 @@ def _pdf_page_css(options: Mapping[str, Any], where: str) -> str:
     if options.get("page_size") is not None:
         page_size = str(options["page_size"]).lower()
         if page_size not in _PDF_PAGE_SIZES:
-            raise ActionError(f"{where}.page_size {options['page_size']!r} is not one of "
-                              f"{', '.join(sorted(_PDF_PAGE_SIZES))}")
+            raise ActionError(
+                f"{where}.page_size {options['page_size']!r} is not one of "
+                f"{', '.join(sorted(_PDF_PAGE_SIZES))}"
+            )
         size = page_size.upper() if page_size[0] in "ab" else page_size
     width, height = options.get("page_width"), options.get("page_height")
-    for key, value in (("page_width", width), ("page_height", height), *((m, options.get(m)) for m in _PDF_MARGINS)):
+    for key, value in (
+        ("page_width", width),
+        ("page_height", height),
+        *((m, options.get(m)) for m in _PDF_MARGINS),
+    ):
         if value is not None and (not isinstance(value, str) or not _PDF_LENGTH.match(value)):
-            raise ActionError(f"{where}.{key} must be a length such as '8.27in', '210mm', '1cm', '12pt' or "
-                              f"'96px', got {value!r}")
+            raise ActionError(
+                f"{where}.{key} must be a length such as '8.27in', '210mm', '1cm', '12pt' or "
+                f"'96px', got {value!r}"
+            )
     if width and height:
         size = f"{width} {height}"
     orientation = options.get("orientation")
@@ -461,7 +505,7 @@ def _pdf_page_css(options: Mapping[str, Any], where: str) -> str:
 
 
 def find_chromium() -> str | None:
-    """The Chromium executable used for PDFs: ``MECHANIC_CHROMIUM``, else the first of :data:`CHROMIUM_NAMES`."""
+    """The Chromium used for PDFs: ``MECHANIC_CHROMIUM``, else the first of :data:`CHROMIUM_NAMES` found."""
     configured = os.environ.get("MECHANIC_CHROMIUM")
     if configured:
         return shutil.which(configured) or (configured if Path(configured).is_file() else None)
@@ -473,33 +517,48 @@ def find_chromium() -> str | None:
 
 
 async def render_pdf(options: Mapping[str, Any], where: str) -> bytes:
-    """Render ``options["html"]`` to PDF with headless Chromium (Mechanic renders with Pdfcrowd, also Chromium).
+    """Render ``options["html"]`` to PDF with headless Chromium (Mechanic's Pdfcrowd is Chromium-based too).
 
     Raises:
         ActionError: Chromium is not installed, fails, or takes longer than a minute.
     """
     chromium = find_chromium()
     if chromium is None:
-        raise ActionError(f"{where}: PDF generation needs Chromium, which is not installed here; install it "
-                          "(apt-get install chromium) or set MECHANIC_CHROMIUM to a Chromium/Chrome executable")
+        raise ActionError(
+            f"{where}: PDF generation needs Chromium, which is not installed here; install it "
+            "(apt-get install chromium) or set MECHANIC_CHROMIUM to a Chromium/Chrome executable"
+        )
     html = _pdf_page_css(options, where) + options["html"]
     with tempfile.TemporaryDirectory(prefix="mechanic-pdf-") as folder:
         source, target = Path(folder) / "page.html", Path(folder) / "page.pdf"
         source.write_text(html, encoding="utf-8")
         # A private profile per render: concurrent renders would otherwise fight over one profile lock.
-        command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                   f"--user-data-dir={Path(folder) / 'profile'}", f"--print-to-pdf={target}", source.as_uri()]
-        process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.DEVNULL,
-                                                       stderr=asyncio.subprocess.PIPE)
+        command = [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--user-data-dir={Path(folder) / 'profile'}",
+            f"--print-to-pdf={target}",
+            source.as_uri(),
+        ]
+        process = await asyncio.create_subprocess_exec(
+            *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+        )
         try:
             _, stderr = await asyncio.wait_for(process.communicate(), PDF_TIMEOUT)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             process.kill()
             await process.wait()
-            raise ActionError(f"{where}: Chromium took longer than {PDF_TIMEOUT:.0f} s to render the PDF") from None
+            raise ActionError(
+                f"{where}: Chromium took longer than {PDF_TIMEOUT:.0f} s to render the PDF"
+            ) from None
         if process.returncode != 0 or not target.is_file():
             detail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-            raise ActionError(f"{where}: Chromium could not render the PDF (exit {process.returncode}: {detail[0]})")
+            raise ActionError(
+                f"{where}: Chromium could not render the PDF (exit {process.returncode}: {detail[0]})"
+            )
         if target.stat().st_size > MAX_FILE_SIZE:
             raise ActionError(f"{where}: the PDF is larger than {MAX_FILE_SIZE} bytes (20 MB)")
         return target.read_bytes()

@@ -1,4 +1,4 @@
-"""The ``http`` action: a real HTTP request with Mechanic's options, body encodings and result shape (spec §4.4)."""
+"""The ``http`` action: a real request with Mechanic's options, encodings and result shape (spec §4.4)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ _PLACEHOLDER = re.compile(r"\[secret [a-z][a-z0-9_]*\]")
 
 
 def resolve_secrets(value: Any, secrets: Mapping[str, str] | None) -> Any:
-    """Replace secret references and their placeholders in ``value`` with the raw secrets, just before sending.
+    """Replace secret references and placeholders in ``value`` with the raw secrets, just before sending.
 
     Task code sees ``secrets.k`` only as a placeholder (spec §8.4); after rendering, an action's options hold
     that placeholder text. Only the http action (url, headers, body, proxy) swaps it for the value, so the
@@ -101,9 +101,13 @@ class HttpAction:
         _check_url(_PLACEHOLDER.sub("secret", url) if isinstance(url, str) else url, "url")
         body = options.get("body")
         if method.lower() != "get" and "body" not in options:
-            raise ActionError(f"http: body is required for a {method.lower()} request (use \"\" for an empty one)")
+            raise ActionError(
+                f'http: body is required for a {method.lower()} request (use "" for an empty one)'
+            )
         if body is not None and not isinstance(body, (str, Mapping, list)):
-            raise ActionError(f"http: body must be a string, an object or an array, got {type(body).__name__}")
+            raise ActionError(
+                f"http: body must be a string, an object or an array, got {type(body).__name__}"
+            )
         if isinstance(body, str) and len(body) > MAX_REQUEST_BODY:
             raise ActionError(f"http: body is larger than {MAX_REQUEST_BODY} bytes (20 MB)")
         headers = options.get("headers")
@@ -153,7 +157,9 @@ class HttpAction:
         else:
             body = _encode_body(resolve_secrets(options.get("body"), secrets), headers)
         if body is not None and len(body) > MAX_REQUEST_BODY:
-            raise ActionError(f"http: the request body is {len(body)} bytes; the limit is {MAX_REQUEST_BODY} (20 MB)")
+            raise ActionError(
+                f"http: the request body is {len(body)} bytes; the limit is {MAX_REQUEST_BODY} (20 MB)"
+            )
         client = _client(resolve_secrets(options.get("proxy"), secrets))
         return await _send(client, method, url, headers, body, options)
 
@@ -181,7 +187,9 @@ def _check_headers(headers: Any) -> None:
         if not isinstance(name, str) or not _TOKEN.match(name):
             raise ActionError(f"http: {name!r} is not a valid header name")
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise ActionError(f"http: header {name} must be a string (or a number), got {type(value).__name__}")
+            raise ActionError(
+                f"http: header {name} must be a string (or a number), got {type(value).__name__}"
+            )
         if any(char in str(value) for char in "\r\n\0"):
             # A line break would let a value inject headers of its own (CWE-113).
             raise ActionError(f"http: header {name} contains a line break or NUL")
@@ -252,12 +260,16 @@ def _multipart(fields: Mapping[str, Any], files: dict[str, GeneratedFile]) -> tu
     boundary = f"----mechanic-kernel-{uuid.uuid4().hex}"
     parts: list[bytes] = []
     for name, value in _form_pairs(fields):
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{_quote_disposition(name)}"\r\n\r\n'
-                     .encode() + value.encode("utf-8") + b"\r\n")
+        disposition = f'Content-Disposition: form-data; name="{_quote_disposition(name)}"'
+        parts.append(f"--{boundary}\r\n{disposition}\r\n\r\n".encode() + value.encode("utf-8") + b"\r\n")
     for name, file in files.items():
         quoted = _quote_disposition(name)
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{quoted}"; filename="{quoted}"\r\n'
-                     f"Content-Type: {file.mime_type}\r\n\r\n".encode() + file.data + b"\r\n")
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{quoted}"; filename="{quoted}"\r\n'
+            f"Content-Type: {file.mime_type}\r\n\r\n".encode()
+            + file.data
+            + b"\r\n"
+        )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
@@ -268,8 +280,10 @@ def _client(proxy: str | None) -> AsyncHTTPClient | None:
     try:
         import pycurl  # noqa: F401 - only probing for Tornado's curl client
     except ImportError:
-        raise ActionError("http: proxies are not supported locally: they need Tornado's curl client, which needs "
-                          "pycurl (pip install pycurl); remove the proxy option to send the request directly") from None
+        raise ActionError(
+            "http: proxies are not supported locally: they need Tornado's curl client, which needs "
+            "pycurl (pip install pycurl); remove the proxy option to send the request directly"
+        ) from None
     from tornado.curl_httpclient import CurlAsyncHTTPClient
 
     return CurlAsyncHTTPClient()
@@ -290,25 +304,41 @@ def _proxy_arguments(proxy: str | None) -> dict[str, Any]:
     if scheme == "socks5":
         import pycurl
 
-        arguments["prepare_curl_callback"] = (
-            lambda curl: curl.setopt(pycurl.PROXYTYPE, pycurl.PROXYTYPE_SOCKS5_HOSTNAME))
+        arguments["prepare_curl_callback"] = lambda curl: curl.setopt(
+            pycurl.PROXYTYPE, pycurl.PROXYTYPE_SOCKS5_HOSTNAME
+        )
     return arguments
 
 
-async def _send(client: AsyncHTTPClient | None, method: str, url: str, headers: HTTPHeaders,
-                body: bytes | None, options: Mapping[str, Any]) -> dict[str, Any]:
+async def _send(
+    client: AsyncHTTPClient | None,
+    method: str,
+    url: str,
+    headers: HTTPHeaders,
+    body: bytes | None,
+    options: Mapping[str, Any],
+) -> dict[str, Any]:
     request = HTTPRequest(
-        url, method=method, headers=headers, body=body,
-        follow_redirects=options.get("follow_redirects", True), max_redirects=MAX_REDIRECTS,
-        validate_cert=options.get("verify", True), connect_timeout=CONNECT_TIMEOUT, request_timeout=REQUEST_TIMEOUT,
+        url,
+        method=method,
+        headers=headers,
+        body=body,
+        follow_redirects=options.get("follow_redirects", True),
+        max_redirects=MAX_REDIRECTS,
+        validate_cert=options.get("verify", True),
+        connect_timeout=CONNECT_TIMEOUT,
+        request_timeout=REQUEST_TIMEOUT,
         decompress_response=True,
         # GET with a body and DELETE/OPTIONS with one are unusual but legal; Mechanic sends what it is given.
-        allow_nonstandard_methods=True, **_proxy_arguments(options.get("proxy")))
+        allow_nonstandard_methods=True,
+        **_proxy_arguments(options.get("proxy")),
+    )
     try:
         response, raw = await fetch_limited(request, MAX_RESPONSE_BODY, client)
     except BodyTooLarge:
-        raise ActionError(f"http: the response from {url:.200} is larger than {MAX_RESPONSE_BODY} bytes "
-                          "(20 MB)") from None
+        raise ActionError(
+            f"http: the response from {url:.200} is larger than {MAX_RESPONSE_BODY} bytes (20 MB)"
+        ) from None
     except (HTTPClientError, OSError) as exc:
         # Connection refused, DNS failure, TLS failure, timeout: nothing was answered, so a retry may succeed.
         raise TransientActionError(f"http: {method} {url:.200} failed: {exc}") from None
@@ -316,7 +346,9 @@ async def _send(client: AsyncHTTPClient | None, method: str, url: str, headers: 
         raise ActionError(f"http: cannot send {method} {url:.200}: {exc}") from None
     result = _result(response, raw)
     if options.get("error_on_5xx") and 500 <= response.code <= 599:
-        raise TransientActionError(f"http: {method} {url:.200} answered {response.code} (error_on_5xx is true)")
+        raise TransientActionError(
+            f"http: {method} {url:.200} answered {response.code} (error_on_5xx is true)"
+        )
     return result
 
 
@@ -332,7 +364,12 @@ def _result(response: HTTPResponse, raw: bytes) -> dict[str, Any]:
             body = json.loads(text)
         except ValueError:
             body = text  # a server that labels non-JSON as JSON still gets its text back
-    return {"status": response.code, "headers": headers, "body": body, "body_base64": b64encode(raw).decode("ascii")}
+    return {
+        "status": response.code,
+        "headers": headers,
+        "body": body,
+        "body_base64": b64encode(raw).decode("ascii"),
+    }
 
 
 ACTION = HttpAction()

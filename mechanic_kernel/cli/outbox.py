@@ -15,8 +15,9 @@ LIST_FIELDS = ["id", "created_at", "status", "to", "subject"]
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``outbox`` group."""
-    group = commands.add_parser("outbox", help="emails of email actions (captured, sent or failed)",
-                                parents=[common])
+    group = commands.add_parser(
+        "outbox", help="emails of email actions (captured, sent or failed)", parents=[common]
+    )
     sub = group.add_subparsers(dest="command", metavar="COMMAND", required=True)
     listing = sub.add_parser("list", help="emails, newest first", parents=[common])
     listing.add_argument("--status", choices=["captured", "sent", "failed"])
@@ -36,8 +37,16 @@ def _list(args: argparse.Namespace) -> int:
     if getattr(args, "json", False):
         emit(args, messages)
     else:
-        rows = [{"id": m["id"], "created_at": m["created_at"], "status": m["status"],
-                 "to": ", ".join(m["to_addresses"]), "subject": m["subject"]} for m in messages]
+        rows = [
+            {
+                "id": m["id"],
+                "created_at": m["created_at"],
+                "status": m["status"],
+                "to": ", ".join(m["to_addresses"]),
+                "subject": m["subject"],
+            }
+            for m in messages
+        ]
         emit(args, rows, lambda rows: table(rows, LIST_FIELDS))
     return 0
 
@@ -47,12 +56,19 @@ def _human(message: dict[str, Any]) -> str:
     sender = message["from_address"]
     if message["from_display_name"]:
         sender = f"{message['from_display_name']} <{sender}>"
-    for label, value in (("from", sender), ("to", ", ".join(message["to_addresses"])),
-                         ("cc", ", ".join(message["cc_addresses"])), ("bcc", ", ".join(message["bcc_addresses"])),
-                         ("reply-to", message["reply_to"]), ("subject", message["subject"]),
-                         ("template", message["template"]), ("message-id", message["message_id"]),
-                         ("created_at", message["created_at"]), ("sent_at", message["sent_at"]),
-                         ("error", message["error"])):
+    for label, value in (
+        ("from", sender),
+        ("to", ", ".join(message["to_addresses"])),
+        ("cc", ", ".join(message["cc_addresses"])),
+        ("bcc", ", ".join(message["bcc_addresses"])),
+        ("reply-to", message["reply_to"]),
+        ("subject", message["subject"]),
+        ("template", message["template"]),
+        ("message-id", message["message_id"]),
+        ("created_at", message["created_at"]),
+        ("sent_at", message["sent_at"]),
+        ("error", message["error"]),
+    ):
         if value:
             lines.append(f"  {label + ':':<12}{value}")
     for name, value in message["headers"].items():

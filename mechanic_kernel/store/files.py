@@ -53,10 +53,13 @@ class FileStore:
 
     def add(self, files: list[StoredFile]) -> None:
         """Record generated files, all in one transaction."""
-        rows = [(f.token, f.action_run_id, f.name, f.path, f.mime_type, f.size, f.created_at, f.expires_at)
-                for f in files]
-        self.db.write_sync(lambda conn: conn.executemany(
-            f"INSERT INTO files ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)", rows))
+        rows = [
+            (f.token, f.action_run_id, f.name, f.path, f.mime_type, f.size, f.created_at, f.expires_at)
+            for f in files
+        ]
+        self.db.write_sync(
+            lambda conn: conn.executemany(f"INSERT INTO files ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)", rows)
+        )
 
     def get(self, token: str) -> StoredFile | None:
         """The file with this URL token, or None."""
@@ -65,5 +68,10 @@ class FileStore:
 
     def of_action_run(self, action_run_id: str) -> list[StoredFile]:
         """The files one action run generated, oldest first."""
-        return [_file(row) for row in self.db.query(
-            f"SELECT {_COLUMNS} FROM files WHERE action_run_id = ? ORDER BY created_at, name", (action_run_id,))]
+        return [
+            _file(row)
+            for row in self.db.query(
+                f"SELECT {_COLUMNS} FROM files WHERE action_run_id = ? ORDER BY created_at, name",
+                (action_run_id,),
+            )
+        ]

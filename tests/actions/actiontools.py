@@ -28,14 +28,18 @@ class EchoHandler(web.RequestHandler):
         self.set_header("Content-Type", "application/json")
         self.set_header("X-Multi", "one")
         self.add_header("X-Multi", "two")
-        self.finish(json.dumps({
-            "method": self.request.method,
-            "path": self.request.path,
-            "query": self.request.query,
-            "headers": {name.lower(): value for name, value in self.request.headers.get_all()},
-            "body": self.request.body.decode("utf-8", "replace"),
-            "body_base64": b64encode(self.request.body).decode(),
-        }))
+        self.finish(
+            json.dumps(
+                {
+                    "method": self.request.method,
+                    "path": self.request.path,
+                    "query": self.request.query,
+                    "headers": {name.lower(): value for name, value in self.request.headers.get_all()},
+                    "body": self.request.body.decode("utf-8", "replace"),
+                    "body_base64": b64encode(self.request.body).decode(),
+                }
+            )
+        )
 
     get = post = put = patch = delete = options = _echo
 
@@ -100,10 +104,16 @@ class LocalServer:
 
     def _run(self) -> None:
         async def main() -> None:
-            app = web.Application([
-                (r"/echo", EchoHandler), (r"/status/(\d+)", StatusHandler), (r"/redirect", RedirectHandler),
-                (r"/slow", SlowHandler), (r"/bytes/(\d+)", BytesHandler), (r"/text", TextHandler),
-            ])
+            app = web.Application(
+                [
+                    (r"/echo", EchoHandler),
+                    (r"/status/(\d+)", StatusHandler),
+                    (r"/redirect", RedirectHandler),
+                    (r"/slow", SlowHandler),
+                    (r"/bytes/(\d+)", BytesHandler),
+                    (r"/text", TextHandler),
+                ]
+            )
             server = HTTPServer(app, max_body_size=64 * 1024 * 1024)
             sock = socket.socket()
             sock.bind(("127.0.0.1", 0))

@@ -51,13 +51,18 @@ def make_context(tmp_path: Path, store: Store) -> Callable[..., ActionContext]:
     def make(**settings: Any) -> ActionContext:
         values = {key: setting.default for key, setting in SETTINGS.items()} | settings
         return ActionContext(
-            action_run_id=str(uuid.uuid4()), task_id=None, event_id=None, now=NOW, home=tmp_path,
-            settings=values, base_url="http://127.0.0.1:8765", emit_event=lambda *args: "event-id",
-            services={"files": store.files, "outbox": store.outbox})
+            action_run_id=str(uuid.uuid4()),
+            task_id=None,
+            event_id=None,
+            now=NOW,
+            home=tmp_path,
+            settings=values,
+            base_url="http://127.0.0.1:8765",
+            emit_event=lambda *args: "event-id",
+            services={"files": store.files, "outbox": store.outbox},
+        )
 
     return make
-
-
 
 
 @pytest.fixture

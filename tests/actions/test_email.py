@@ -34,22 +34,33 @@ def test_email_is_registered() -> None:
 
 
 @pytest.mark.parametrize("missing", ["to", "subject", "body"])
-def test_103_missing_required_option_fails(missing: str, make_context: Callable[..., ActionContext],
-                                           store: Store) -> None:
+def test_103_missing_required_option_fails(
+    missing: str, make_context: Callable[..., ActionContext], store: Store
+) -> None:
     options = {key: value for key, value in VALID.items() if key != missing}
     with pytest.raises(ActionError, match=f"{missing} is required"):
         send(options, make_context())
     assert store.outbox.list() == []
 
 
-def test_103_valid_email_is_captured_with_every_field(make_context: Callable[..., ActionContext],
-                                                      store: Store) -> None:
+def test_103_valid_email_is_captured_with_every_field(
+    make_context: Callable[..., ActionContext], store: Store
+) -> None:
     context = make_context()
-    options = VALID | {"cc": ["c@x.io", "Dee <d@x.io>"], "bcc": "e@x.io", "reply_to": "r@x.io",
-                       "from_display_name": "Acme Support", "headers": {"X-Campaign": "spring"}}
+    options = VALID | {
+        "cc": ["c@x.io", "Dee <d@x.io>"],
+        "bcc": "e@x.io",
+        "reply_to": "r@x.io",
+        "from_display_name": "Acme Support",
+        "headers": {"X-Campaign": "spring"},
+    }
     result = send(options, context)
     assert result["status"] == "captured"
-    assert result["to"] == ["a@x.io"] and result["cc"] == ["c@x.io", "Dee <d@x.io>"] and result["bcc"] == ["e@x.io"]
+    assert (
+        result["to"] == ["a@x.io"]
+        and result["cc"] == ["c@x.io", "Dee <d@x.io>"]
+        and result["bcc"] == ["e@x.io"]
+    )
     assert result["reply_to"] == "r@x.io"
     assert result["from"] == "Acme Support <example@mail.usemechanic.com>"
     assert result["message_id"].startswith("<") and result["message_id"].endswith("@mail.usemechanic.com>")
@@ -75,18 +86,24 @@ def test_104_comma_string_equals_array(make_context: Callable[..., ActionContext
     assert parse_addresses("a@x.io,b@x.io,", "to") == ["a@x.io", "b@x.io"]
 
 
-def test_105_default_template_with_extra_options_as_variables(make_context: Callable[..., ActionContext],
-                                                              store: Store) -> None:
-    store.outbox.set_template("default", "<header>{{ shop_name }}</header>{{ body }}<footer>{{ subject }} "
-                              "{% for n in numbers %}{{ n }}{% endfor %}</footer>", updated_at="t")
+def test_105_default_template_with_extra_options_as_variables(
+    make_context: Callable[..., ActionContext], store: Store
+) -> None:
+    store.outbox.set_template(
+        "default",
+        "<header>{{ shop_name }}</header>{{ body }}<footer>{{ subject }} "
+        "{% for n in numbers %}{{ n }}{% endfor %}</footer>",
+        updated_at="t",
+    )
     result = send(VALID | {"shop_name": "Acme", "numbers": [1, 2]}, make_context())
     assert result["template"] == "default"
     html = store.outbox.get(result["outbox_id"])["html"]
     assert html == "<header>Acme</header><p>Hi <b>there</b></p><footer>Hello 12</footer>"
 
 
-def test_105_named_template_wins_and_unknown_template_fails(make_context: Callable[..., ActionContext],
-                                                            store: Store) -> None:
+def test_105_named_template_wins_and_unknown_template_fails(
+    make_context: Callable[..., ActionContext], store: Store
+) -> None:
     store.outbox.set_template("default", "D {{ body }}", updated_at="t")
     store.outbox.set_template("plain", "P {{ body }}", updated_at="t")
     result = send(VALID | {"template": "plain"}, make_context())
@@ -95,8 +112,9 @@ def test_105_named_template_wins_and_unknown_template_fails(make_context: Callab
         send(VALID | {"template": "fancy"}, make_context())
 
 
-def test_without_templates_the_body_is_sent_as_is(make_context: Callable[..., ActionContext],
-                                                  store: Store) -> None:
+def test_without_templates_the_body_is_sent_as_is(
+    make_context: Callable[..., ActionContext], store: Store
+) -> None:
     result = send(VALID, make_context())
     assert result["template"] is None
     assert store.outbox.get(result["outbox_id"])["html"] == VALID["body"]
@@ -110,8 +128,10 @@ def test_broken_template_fails(make_context: Callable[..., ActionContext], store
 
 def test_attachments(make_context: Callable[..., ActionContext], store: Store) -> None:
     result = send(VALID | {"attachments": {"a.txt": "hi", "b.csv": {"base64": "YSxi"}}}, make_context())
-    assert result["attachments"] == {"a.txt": {"mime_type": "text/plain", "size": 2},
-                                     "b.csv": {"mime_type": "text/csv", "size": 3}}
+    assert result["attachments"] == {
+        "a.txt": {"mime_type": "text/plain", "size": 2},
+        "b.csv": {"mime_type": "text/csv", "size": 3},
+    }
     message = message_from_bytes(store.outbox.get(result["outbox_id"])["raw"], policy=policy.default)
     files = {part.get_filename(): part.get_content() for part in message.iter_attachments()}
     assert files == {"a.txt": "hi", "b.csv": "a,b"}
@@ -126,7 +146,9 @@ def test_subject_whitespace_is_collapsed(make_context: Callable[..., ActionConte
     assert send(VALID | {"subject": "\n  Order\n  #1001 \n"}, make_context())["subject"] == "Order #1001"
 
 
-def test_a_retried_run_does_not_capture_twice(make_context: Callable[..., ActionContext], store: Store) -> None:
+def test_a_retried_run_does_not_capture_twice(
+    make_context: Callable[..., ActionContext], store: Store
+) -> None:
     context = make_context()
     first = send(VALID, context)
     assert send(VALID, context) == first
@@ -154,8 +176,9 @@ def test_smtp_delivery(smtp: SmtpSink, make_context: Callable[..., ActionContext
     assert len(smtp.messages) == 1
 
 
-def test_smtp_permanent_refusal_fails(smtp: SmtpSink, make_context: Callable[..., ActionContext],
-                                      store: Store) -> None:
+def test_smtp_permanent_refusal_fails(
+    smtp: SmtpSink, make_context: Callable[..., ActionContext], store: Store
+) -> None:
     context = make_context(smtp_url=f"smtp://127.0.0.1:{smtp.port}")
     with pytest.raises(ActionError, match="refused every recipient: refuse@x.io \\(550\\)") as caught:
         send(VALID | {"to": "refuse@x.io"}, context)
@@ -163,9 +186,9 @@ def test_smtp_permanent_refusal_fails(smtp: SmtpSink, make_context: Callable[...
     assert store.outbox.get(context.action_run_id)["status"] == "failed"
 
 
-def test_smtp_temporary_refusal_is_transient_and_a_retry_delivers(smtp: SmtpSink,
-                                                                  make_context: Callable[..., ActionContext],
-                                                                  store: Store) -> None:
+def test_smtp_temporary_refusal_is_transient_and_a_retry_delivers(
+    smtp: SmtpSink, make_context: Callable[..., ActionContext], store: Store
+) -> None:
     context = make_context(smtp_url=f"smtp://127.0.0.1:{smtp.port}")
     with pytest.raises(TransientActionError, match="later@x.io \\(450\\)"):
         send(VALID | {"to": "later@x.io"}, context)
@@ -176,8 +199,9 @@ def test_smtp_temporary_refusal_is_transient_and_a_retry_delivers(smtp: SmtpSink
     assert len(store.outbox.list()) == 1
 
 
-def test_smtp_partial_refusal_is_sent_and_noted(smtp: SmtpSink, make_context: Callable[..., ActionContext],
-                                                store: Store) -> None:
+def test_smtp_partial_refusal_is_sent_and_noted(
+    smtp: SmtpSink, make_context: Callable[..., ActionContext], store: Store
+) -> None:
     context = make_context(smtp_url=f"smtp://127.0.0.1:{smtp.port}")
     result = send(VALID | {"to": "a@x.io, refuse@x.io"}, context)
     assert result["status"] == "sent"
@@ -234,8 +258,12 @@ def test_malformed_options_fail(case: Bad, make_context: Callable[..., ActionCon
     assert store.outbox.list() == []
 
 
-def test_cli_outbox_list_and_show(make_context: Callable[..., ActionContext], store: Store, tmp_path: Any,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_outbox_list_and_show(
+    make_context: Callable[..., ActionContext],
+    store: Store,
+    tmp_path: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     import json
 
     from mechanic_kernel.cli import main

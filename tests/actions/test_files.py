@@ -50,8 +50,9 @@ def test_100_base64_file(make_context: Callable[..., ActionContext], store: Stor
 
 def test_101_zip_file(make_context: Callable[..., ActionContext]) -> None:
     context = make_context()
-    result = run(ACTION.perform({"z.zip": {"zip": {"files": {"a.txt": "a", "b.txt": "b"}, "password": "pw"}}},
-                                context))
+    result = run(
+        ACTION.perform({"z.zip": {"zip": {"files": {"a.txt": "a", "b.txt": "b"}, "password": "pw"}}}, context)
+    )
     assert result["z.zip"]["mime_type"] == "application/zip"
     data = (Path(context.home) / "files" / context.action_run_id / "z.zip").read_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -59,8 +60,9 @@ def test_101_zip_file(make_context: Callable[..., ActionContext]) -> None:
         assert all(info.flag_bits & 0x1 for info in archive.infolist())
 
 
-def test_102_file_over_20_mb_fails_and_nothing_is_published(make_context: Callable[..., ActionContext],
-                                                            store: Store) -> None:
+def test_102_file_over_20_mb_fails_and_nothing_is_published(
+    make_context: Callable[..., ActionContext], store: Store
+) -> None:
     context = make_context()
     with pytest.raises(ActionError, match="20 MB"):
         run(ACTION.perform({"ok.txt": "fine", "big.txt": "x" * (MAX_FILE_SIZE + 1)}, context))
@@ -88,8 +90,11 @@ def test_a_retried_run_overwrites_its_files(make_context: Callable[..., ActionCo
     assert [f.size for f in store.files.of_action_run(context.action_run_id)] == [3, 3]
 
 
-@pytest.mark.parametrize("options", [{}, [], "a.txt", None, {"../x": "y"}, {"a/b": "y"}, {"a": 5}],
-                         ids=["empty", "array", "string", "null", "dot-dot", "slash", "number"])
+@pytest.mark.parametrize(
+    "options",
+    [{}, [], "a.txt", None, {"../x": "y"}, {"a/b": "y"}, {"a": 5}],
+    ids=["empty", "array", "string", "null", "dot-dot", "slash", "number"],
+)
 def test_malformed_options_fail(options: Any, make_context: Callable[..., ActionContext]) -> None:
     with pytest.raises(ActionError):
         ACTION.validate(options)
@@ -97,8 +102,9 @@ def test_malformed_options_fail(options: Any, make_context: Callable[..., Action
         run(ACTION.perform(options, make_context()))
 
 
-def test_without_a_files_service_the_home_store_is_used(make_context: Callable[..., ActionContext],
-                                                        store: Store) -> None:
+def test_without_a_files_service_the_home_store_is_used(
+    make_context: Callable[..., ActionContext], store: Store
+) -> None:
     context = make_context()
     context.services.pop("files")
     result = run(ACTION.perform({"a.txt": "hi"}, context))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from actiontools import run
 
 from mechanic_kernel.actions import generators
 from mechanic_kernel.actions.base import ActionError
@@ -23,8 +24,6 @@ from mechanic_kernel.actions.generators import MAX_FILE_SIZE
 from mechanic_kernel.actions.generators import generate
 from mechanic_kernel.actions.generators import generate_all
 from mechanic_kernel.actions.generators import validate_generators
-
-from actiontools import run
 
 
 @dataclass
@@ -132,10 +131,15 @@ def test_url_generator_errors(echo_server: Any, closed_port: int) -> None:
 
 
 def test_101_zip_contains_each_named_file() -> None:
-    file = run(generate("a.zip", {"zip": {"files": {"a.txt": "hi", "dir/b.bin": {"base64": "aGk="}}}}, "files"))
+    file = run(
+        generate("a.zip", {"zip": {"files": {"a.txt": "hi", "dir/b.bin": {"base64": "aGk="}}}}, "files")
+    )
     assert file.mime_type == "application/zip"
     with zipfile.ZipFile(io.BytesIO(file.data)) as archive:
-        assert {name: archive.read(name) for name in archive.namelist()} == {"a.txt": b"hi", "dir/b.bin": b"hi"}
+        assert {name: archive.read(name) for name in archive.namelist()} == {
+            "a.txt": b"hi",
+            "dir/b.bin": b"hi",
+        }
 
 
 def test_101_zip_with_password_is_encrypted_with_zipcrypto() -> None:
@@ -199,8 +203,9 @@ printf '%s\\n' "$@" > "{tmp_path}/args"
     return str(script)
 
 
-def test_pdf_is_rendered_by_headless_chromium_with_page_options(tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pdf_is_rendered_by_headless_chromium_with_page_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MECHANIC_CHROMIUM", _fake_chromium(tmp_path))
     options = {"html": "<p>hi</p>", "page_size": "A4", "orientation": "landscape", "margin_top": "1in"}
     file = run(generate("a.pdf", {"pdf": options}, "files"))
@@ -217,8 +222,12 @@ def test_pdf_failure_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         run(generate("a.pdf", {"pdf": {"html": "x"}}, "files"))
 
 
-@pytest.mark.skipif(not generators.CHROMIUM_NAMES or generators.find_chromium() is None
-                    or bool(os.environ.get("MECHANIC_CHROMIUM")), reason="Chromium is not installed")
+@pytest.mark.skipif(
+    not generators.CHROMIUM_NAMES
+    or generators.find_chromium() is None
+    or bool(os.environ.get("MECHANIC_CHROMIUM")),
+    reason="Chromium is not installed",
+)
 def test_pdf_with_real_chromium() -> None:
     file = run(generate("a.pdf", {"pdf": {"html": "<h1>Hello</h1>"}}, "files"))
     assert file.data.startswith(b"%PDF")

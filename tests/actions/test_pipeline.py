@@ -49,15 +49,23 @@ def test_files_url_is_served_by_the_workbench(bench: Workbench) -> None:
     import httpx
 
     url = bench.serve()
-    bench.tasks.create("files", script='{% action "files" %}{"a.txt": "hi"}{% endaction %}',
-                       subscriptions=["user/test/files"], check_preview=False)
+    bench.tasks.create(
+        "files",
+        script='{% action "files" %}{"a.txt": "hi"}{% endaction %}',
+        subscriptions=["user/test/files"],
+        check_preview=False,
+    )
     event = bench.emit_event("user/test/files", None)
     # The served workbench runs its own worker too: wait for whichever worker performs the action.
     deadline = time.monotonic() + 10
     while True:
         bench.worker.run_until_idle(max_runs=50)
-        action_runs = [run for task_run in bench.runs.task_runs(event.id)
-                       for run in bench.runs.action_runs(task_run.id) if run.result]
+        action_runs = [
+            run
+            for task_run in bench.runs.task_runs(event.id)
+            for run in bench.runs.action_runs(task_run.id)
+            if run.result
+        ]
         if action_runs or time.monotonic() > deadline:
             break
         time.sleep(0.05)

@@ -1,4 +1,4 @@
-"""``/mechanic/files/<token>/<name>``: files of the files action, served over a real socket until they expire."""
+"""``/mechanic/files/<token>/<name>``: files of the files action, served over a real socket until expiry."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ Scenario = Callable[[Workbench, FrozenClock, str], Awaitable[None]]
 def _serve(tmp_path: Path, scenario: Scenario) -> None:
     clock = FrozenClock("2026-03-01T12:00:00Z")
     with Workbench(tmp_path, clock=clock) as workbench:
+
         async def main() -> None:
             server, url = start_server(workbench, "127.0.0.1", 0)
             try:
@@ -33,11 +34,20 @@ def _serve(tmp_path: Path, scenario: Scenario) -> None:
         asyncio.run(main())
 
 
-async def _files(workbench: Workbench, clock: FrozenClock, url: str, options: dict[str, Any]) -> dict[str, Any]:
+async def _files(
+    workbench: Workbench, clock: FrozenClock, url: str, options: dict[str, Any]
+) -> dict[str, Any]:
     context = ActionContext(
-        action_run_id="run-1", task_id=None, event_id=None, now=clock.now(), home=workbench.home,
-        settings=workbench.settings.show(), base_url=url, emit_event=lambda *args: "event-id",
-        services={"files": workbench.store.files})
+        action_run_id="run-1",
+        task_id=None,
+        event_id=None,
+        now=clock.now(),
+        home=workbench.home,
+        settings=workbench.settings.show(),
+        base_url=url,
+        emit_event=lambda *args: "event-id",
+        services={"files": workbench.store.files},
+    )
     return await ACTION.perform(options, context)
 
 
