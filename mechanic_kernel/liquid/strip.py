@@ -7,6 +7,8 @@ The result is *not* equivalent to the script; it keeps as much of the work as pl
 * ``{% assign h["k"] = v %}`` becomes ``{% assign _mechanic_discard = v %}`` (the value is still computed).
 * ``limit``/``offset``/``cols`` used as variable names get a trailing underscore; ``x.limit`` becomes
   ``x["limit"]``.
+* ``break``/``continue`` outside any loop go (python-liquid would fail the render on them; Mechanic ends
+  the render there).
 * ``hash``/``array``/``newline`` stay as they are: plain Liquid reads them as undefined variables unless the
   caller passes them as render arguments.
 """
@@ -25,6 +27,22 @@ _DOTTED_KEYWORD = re.compile(r"\.(limit|offset|cols)\b")
 _BARE_KEYWORD = re.compile(r"(?<![\w.\"'])(limit|offset|cols)\b(?!\s*:)")
 
 _VALUE_TAGS = {"action": "endaction", "log": "endlog", "error": "enderror"}
+_BLOCKS = ("for", "tablerow", "if", "unless", "case", "capture")
+_INTERRUPTS = ("break", "continue")
+
+
+def _track(name: str, blocks: list[str]) -> bool:
+    """Follow block nesting; return whether a ``break``/``continue`` here is inside a loop."""
+    if name in _BLOCKS:
+        blocks.append(name)
+    elif name.startswith("end") and name[3:] in _BLOCKS and blocks:
+        blocks.pop()
+    elif name == "else" and blocks and blocks[-1] == "for":
+        # A for loop's else branch renders outside the loop.
+        blocks[-1] = "for-else"
+    return "for" in blocks or "tablerow" in blocks
+
+
 _ENDS = {end: name for name, end in _VALUE_TAGS.items()}
 
 
@@ -45,8 +63,8 @@ def _rename_outside_strings(text: str) -> str:
     return _BARE_KEYWORD.sub(lambda m: f"{m.group(1)}_", text)
 
 
-def _strip_lines(body: str) -> str:
-    """Strip Mechanic tags from the lines of a ``{% liquid %}`` tag."""
+def _strip_lines(body: str, blocks: list[str]) -> str:
+    """Strip Mechanic tags from the lines of a ``{% liquid %}`` tag (``blocks``: blocks open so far)."""
     out = []
     skipping_permissions = False
     for line in body.split("\n"):
@@ -60,6 +78,8 @@ def _strip_lines(body: str) -> str:
             continue
         if name in _VALUE_TAGS or name in _ENDS:
             # Inline forms and block markers both disappear; a block's body lines stay.
+            continue
+        if not _track(name, blocks) and name in _INTERRUPTS:
             continue
         if not match:
             out.append(line)
@@ -86,6 +106,7 @@ def strip_mechanic_tags(source: str) -> str:
     out: list[str] = []
     position = 0
     skip_until: str | None = None
+    blocks: list[str] = []
     while (match := _TAG.search(source, position)) is not None:
         name, expression = match.group(3), match.group(4)
         if skip_until is None:
@@ -104,9 +125,10 @@ def strip_mechanic_tags(source: str) -> str:
         elif name in _VALUE_TAGS or name in _ENDS:
             pass
         elif name == "liquid":
-            out.append(
-                f"{{%{match.group(1)}{match.group(2)}liquid{_strip_lines(expression)}{match.group(5)}%}}"
-            )
+            lines = _strip_lines(expression, blocks)
+            out.append(f"{{%{match.group(1)}{match.group(2)}liquid{lines}{match.group(5)}%}}")
+        elif not _track(name, blocks) and name in _INTERRUPTS:
+            pass
         else:
             if name == "assign":
                 expression = _SUBSCRIPT_ASSIGN.sub(r"\1_mechanic_discard\2", expression)

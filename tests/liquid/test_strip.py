@@ -41,6 +41,12 @@ TEST_CASES = [
     ),
     Case("property named limit", "{{ x.limit }}", '{{ x["limit"] }}'),
     Case("strings untouched", '{{ "limit" }}', '{{ "limit" }}'),
+    Case(
+        "top-level break goes, loop break stays",
+        "{% break %}{% for x in a %}{% if x %}{% break %}{% endif %}{% else %}{% break %}{% endfor %}"
+        "{% liquid\nbreak %}",
+        "{% for x in a %}{% if x %}{% break %}{% endif %}{% else %}{% endfor %}{% liquid%}",
+    ),
     Case("raw untouched", "{% raw %}{% action %}{% endraw %}", "{% raw %}{% action %}{% endraw %}"),
     Case(
         "liquid tag lines",
