@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
+import ipaddress
 import json
 import socket
+import ssl
 import threading
 from base64 import b64encode
+from pathlib import Path
 from typing import Any
 
 from tornado import web
@@ -89,10 +92,11 @@ class TextHandler(web.RequestHandler):
 
 
 class LocalServer:
-    """A Tornado server on 127.0.0.1 in its own thread and event loop."""
+    """A Tornado server on 127.0.0.1 in its own thread and event loop (HTTPS when given a TLS context)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.url = ""
+        self._tls = tls
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread = threading.Thread(target=self._run, name="action-test-server", daemon=True)
@@ -114,13 +118,14 @@ class LocalServer:
                     (r"/text", TextHandler),
                 ]
             )
-            server = HTTPServer(app, max_body_size=64 * 1024 * 1024)
+            server = HTTPServer(app, max_body_size=64 * 1024 * 1024, ssl_options=self._tls)
             sock = socket.socket()
             sock.bind(("127.0.0.1", 0))
             sock.listen(128)
             sock.setblocking(False)
             server.add_socket(sock)
-            self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+            scheme = "https" if self._tls else "http"
+            self.url = f"{scheme}://127.0.0.1:{sock.getsockname()[1]}"
             self._loop = asyncio.get_running_loop()
             self._stop = asyncio.Event()
             self._ready.set()
@@ -234,3 +239,39 @@ class SmtpSink:
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(10)
+
+
+def self_signed_tls(folder: Path) -> ssl.SSLContext:
+    """A server TLS context with a fresh self-signed certificate for 127.0.0.1 (no CA trusts it)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    return context

@@ -7,11 +7,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
+from pathlib import Path
 from typing import Any
 
 import pytest
 from actiontools import LocalServer
 from actiontools import run
+from actiontools import self_signed_tls
 
 from mechanic_kernel.actions import http
 from mechanic_kernel.actions.base import ActionContext
@@ -264,6 +266,21 @@ def test_headers_are_sent(echo_server: LocalServer, make_context: Callable[..., 
     )
     assert sent["headers"]["x-token"] == "abc" and sent["headers"]["x-count"] == "3"
     assert "content-length" not in sent["headers"] or sent["headers"]["content-length"] == "0"
+
+
+def test_verify(tmp_path: Path, make_context: Callable[..., ActionContext]) -> None:
+    tls_server = LocalServer(self_signed_tls(tmp_path)).start()
+    try:
+        url = f"{tls_server.url}/echo"
+        with pytest.raises(TransientActionError, match="CERTIFICATE_VERIFY_FAILED"):
+            perform({"method": "get", "url": url}, make_context())
+        with pytest.raises(TransientActionError, match="CERTIFICATE_VERIFY_FAILED"):
+            perform({"method": "get", "url": url, "verify": True}, make_context())
+        assert (
+            echoed(perform({"method": "get", "url": url, "verify": False}, make_context()))["method"] == "GET"
+        )
+    finally:
+        tls_server.stop()
 
 
 def test_connection_refused_is_transient(
