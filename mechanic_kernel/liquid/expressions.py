@@ -8,7 +8,8 @@ Two rules live here:
   tokenizer turns every such word into a keyword token, which makes those templates syntax errors.
 * ``nil`` and ``false`` are ``blank`` (Mechanic runs on Rails, where ``nil.blank?`` and ``false.blank?`` are
   true). python-liquid compares ``blank`` without them, so ``==``/``!=`` comparisons against ``blank`` are
-  swapped for :class:`BlankComparison` once a template is parsed.
+  swapped for :class:`BlankComparison`, and ``when blank`` for :class:`BlankAwareWhen`, once a template is
+  parsed.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from typing import TYPE_CHECKING
 from liquid.builtin.expressions import tokenize
 from liquid.builtin.expressions.logical import EqExpression
 from liquid.builtin.expressions.logical import NeExpression
+from liquid.builtin.expressions.logical import _eq  # python-liquid's Liquid equality, pinned <3
 from liquid.builtin.expressions.primitive import Blank
+from liquid.builtin.tags.case_tag import _AnyExpression  # the when-clause expression, pinned <3
 from liquid.expression import Expression
 from liquid.stream import TokenStream
 from liquid.token import TOKEN_COLON
@@ -161,7 +164,29 @@ class BlankComparison(Expression):
         return [self.left, self.right]
 
 
+class BlankAwareWhen(_AnyExpression):
+    """The values of a ``when`` clause, where ``blank`` matches as in :func:`is_blank`."""
+
+    __slots__ = ()
+
+    def evaluate(self, context: RenderContext) -> list[bool]:
+        """One match flag per value of the clause."""
+        left = self.left.evaluate(context)
+        return [
+            is_blank(left) if isinstance(right, Blank) else _eq(left, right.evaluate(context))
+            for right in self.expressions
+        ]
+
+    async def evaluate_async(self, context: RenderContext) -> list[bool]:
+        """One match flag per value of the clause."""
+        return self.evaluate(context)
+
+
 def _rewrite_expression(expression: object) -> None:
+    if type(expression) is _AnyExpression and any(isinstance(e, Blank) for e in expression.expressions):
+        # Same slots, one overridden method: switching the class keeps python-liquid's case parser.
+        expression.__class__ = BlankAwareWhen
+        return
     for attribute in ("expression", "left", "right", "condition"):
         child = getattr(expression, attribute, None)
         if isinstance(child, (EqExpression, NeExpression)) and (

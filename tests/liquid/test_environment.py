@@ -39,6 +39,10 @@ BLANK_CASES = [
     Case("blank on the left", "{% if blank == n %}y{% endif %}", "y", {"n": None}),
     Case("in elsif", "{% if x %}a{% elsif n == blank %}b{% endif %}", "b", {"n": None}),
     Case("in unless", "{% unless n == blank %}a{% else %}b{% endunless %}", "b", {"n": None}),
+    Case(
+        "when blank matches nil", "{% case n %}{% when 1, blank %}y{% else %}n{% endcase %}", "y", {"n": None}
+    ),
+    Case("when blank skips text", "{% case s %}{% when blank %}y{% else %}n{% endcase %}", "n", {"s": "x"}),
     Case("in and/or", "{% if n == blank and s != blank %}y{% endif %}", "y", {"n": None, "s": "x"}),
 ]
 
