@@ -12,6 +12,7 @@ import pytest
 from actiontools import LocalServer
 
 from mechanic_kernel import Workbench
+from mechanic_kernel.runs.models import RunStatus
 
 SCRIPT = """
 {% action "http" %}{"method": "post", "url": {{ event.data.url | json }}, "body": {"n": 1}}{% endaction %}
@@ -74,3 +75,20 @@ def test_files_url_is_served_by_the_workbench(bench: Workbench) -> None:
     assert file_url.startswith(url)
     response = httpx.get(file_url)
     assert response.status_code == 200 and response.text == "hi"
+
+
+def test_96_error_on_5xx_is_retried_and_a_validation_error_is_not(
+    bench: Workbench, echo_server: LocalServer
+) -> None:
+    script = (
+        '{% action "http", method: "get", url: event.data.url, error_on_5xx: true %}'
+        '{% action "http", method: "get", url: event.data.url %}'
+    )
+    bench.tasks.create("5xx", script=script, subscriptions=["user/test/5xx"], check_preview=False)
+    event = bench.emit_event("user/test/5xx", {"url": f"{echo_server.url}/status/503"})
+    bench.worker.run_until_idle(max_runs=50)
+    [task_run] = bench.runs.task_runs(event.id)
+    strict, lenient = bench.runs.action_runs(task_run.id)
+    assert strict.status == RunStatus.SCHEDULED and strict.attempts == 1  # waiting for its automatic retry
+    assert "answered 503" in str(strict.error)
+    assert lenient.status == RunStatus.SUCCEEDED and lenient.result["status"] == 503
