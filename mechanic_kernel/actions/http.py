@@ -155,7 +155,11 @@ class HttpAction:
             headers.pop("Content-Type", None)
             headers["Content-Type"] = content_type
         else:
-            body = _encode_body(resolve_secrets(options.get("body"), secrets), headers)
+            try:
+                resolved = resolve_secrets(options.get("body"), secrets)
+            except RecursionError:
+                raise ActionError("http: the body is nested too deeply") from None
+            body = _encode_body(resolved, headers)
         if body is not None and len(body) > MAX_REQUEST_BODY:
             raise ActionError(
                 f"http: the request body is {len(body)} bytes; the limit is {MAX_REQUEST_BODY} (20 MB)"
@@ -247,7 +251,11 @@ def _encode_body(body: Any, headers: HTTPHeaders) -> bytes | None:
         return urlencode(_form_pairs(body)).encode("ascii")
     if not content_type:
         headers["Content-Type"] = "application/json"
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    try:
+        # allow_nan=False: NaN and Infinity are not JSON, and a receiving parser would reject them.
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise ActionError(f"http: the body cannot be written as JSON: {exc}") from None
 
 
 def _quote_disposition(text: str) -> str:

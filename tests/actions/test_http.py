@@ -326,6 +326,17 @@ def test_huge_request_body_fails(
         )
 
 
+def test_unencodable_bodies_fail(
+    echo_server: LocalServer, make_context: Callable[..., ActionContext]
+) -> None:
+    deep: list[Any] = []
+    for _ in range(100_000):
+        deep = [deep]
+    for body in (deep, {"x": float("nan")}):
+        with pytest.raises(ActionError, match="cannot be written as JSON"):
+            perform({"method": "post", "url": f"{echo_server.url}/echo", "body": body}, make_context())
+
+
 def test_proxy_is_refused_clearly_without_pycurl(
     echo_server: LocalServer, make_context: Callable[..., ActionContext]
 ) -> None:
