@@ -1,4 +1,4 @@
-"""``mechanic-kernel tasks …``: import, export, create, list, show, enable/disable, delete and preview tasks."""
+"""``mechanic-kernel tasks …``: import, export, create, list, show, enable/disable, delete, preview."""
 
 from __future__ import annotations
 
@@ -20,11 +20,15 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     group = commands.add_parser("tasks", help="import, create, preview and manage tasks", parents=[common])
     sub = group.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    imp = sub.add_parser("import", help="import Mechanic task JSON (or a Mechanic CLI task folder)",
-                         parents=[common])
-    imp.add_argument("file", help="a task JSON file (one task, a list, or {\"tasks\": [...]}) or a folder")
-    imp.add_argument("--replace", action="store_true",
-                     help="update the task with the same name (keeping a version) instead of adding one")
+    imp = sub.add_parser(
+        "import", help="import Mechanic task JSON (or a Mechanic CLI task folder)", parents=[common]
+    )
+    imp.add_argument("file", help='a task JSON file (one task, a list, or {"tasks": [...]}) or a folder')
+    imp.add_argument(
+        "--replace",
+        action="store_true",
+        help="update the task with the same name (keeping a version) instead of adding one",
+    )
     imp.set_defaults(run=_import)
 
     sub.add_parser("list", help="list tasks", parents=[common]).set_defaults(run=_list)
@@ -41,33 +45,50 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
     create = sub.add_parser("create", help="create a task", parents=[common])
     create.add_argument("--name", required=True)
-    create.add_argument("--subscription", action="append", default=[], metavar="TOPIC",
-                        help="topic or topic+N.unit (repeatable)")
+    create.add_argument(
+        "--subscription",
+        action="append",
+        default=[],
+        metavar="TOPIC",
+        help="topic or topic+N.unit (repeatable)",
+    )
     create.add_argument("--script-file", required=True, help="the Liquid script")
-    create.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                        help="an option value (repeatable; JSON values are parsed)")
+    create.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an option value (repeatable; JSON values are parsed)",
+    )
     create.add_argument("--disabled", action="store_true", help="create it disabled")
     create.set_defaults(run=_create)
 
-    for name, help_text in (("enable", "enable a task"), ("disable", "disable a task"),
-                            ("delete", "delete a task and its versions")):
+    for name, help_text in (
+        ("enable", "enable a task"),
+        ("disable", "disable a task"),
+        ("delete", "delete a task and its versions"),
+    ):
         command = sub.add_parser(name, help=help_text, parents=[common])
         command.add_argument("id")
         command.set_defaults(run=_state, action=name)
 
-    prev = sub.add_parser("preview", help="preview a task file or stored task; exit 1 if a preview fails",
-                          parents=[common])
+    prev = sub.add_parser(
+        "preview", help="preview a task file or stored task; exit 1 if a preview fails", parents=[common]
+    )
     prev.add_argument("task", help="a task JSON file or a stored task's id")
     prev.add_argument("--topic", help="preview only this topic")
-    prev.add_argument("--event-file", help="JSON file: {\"topic\", \"data\"} of the event to preview with")
-    prev.add_argument("--now", help="freeze \"now\" at this ISO-8601 moment")
+    prev.add_argument("--event-file", help='JSON file: {"topic", "data"} of the event to preview with')
+    prev.add_argument("--now", help='freeze "now" at this ISO-8601 moment')
     prev.set_defaults(run=_preview)
 
 
 def _human(record: dict[str, Any]) -> str:
     state = "enabled" if record["enabled"] else "disabled"
-    lines = [f"{record['name']} ({state})", f"  id:            {record['id']}",
-             f"  subscriptions: {', '.join(record['subscriptions']) or '(none)'}"]
+    lines = [
+        f"{record['name']} ({state})",
+        f"  id:            {record['id']}",
+        f"  subscriptions: {', '.join(record['subscriptions']) or '(none)'}",
+    ]
     for problem in record.get("problems") or []:
         lines.append(f"  problem:       {problem}")
     return "\n".join(lines)
@@ -89,8 +110,11 @@ def _import(args: argparse.Namespace) -> int:
         else:
             results = workbench.tasks.import_json(_read_json(args.file), replace=args.replace)
         records = [result.to_dict() for result in results]
-        emit(args, records[0] if len(records) == 1 else records,
-             lambda value: "\n".join(_human(r) for r in (value if isinstance(value, list) else [value])))
+        emit(
+            args,
+            records[0] if len(records) == 1 else records,
+            lambda value: "\n".join(_human(r) for r in (value if isinstance(value, list) else [value])),
+        )
     return 0
 
 
@@ -115,7 +139,11 @@ def _export(args: argparse.Namespace) -> int:
             emit(args, {"id": args.id, "folder": str(folder)}, lambda r: f"wrote {r['folder']}")
         else:
             # Export is JSON whatever --json says: it is the file format.
-            print(json.dumps(workbench.tasks.export(args.id, library=args.library), indent=2, ensure_ascii=False))
+            print(
+                json.dumps(
+                    workbench.tasks.export(args.id, library=args.library), indent=2, ensure_ascii=False
+                )
+            )
     return 0
 
 
@@ -136,8 +164,13 @@ def _create(args: argparse.Namespace) -> int:
         raise InvalidInput(f"no such file: {args.script_file}") from None
     options = dict(_option_value(item) for item in args.option)
     with open_workbench(args) as workbench:
-        task = workbench.tasks.create(args.name, script=script, subscriptions=args.subscription, options=options,
-                                      enabled=not args.disabled)
+        task = workbench.tasks.create(
+            args.name,
+            script=script,
+            subscriptions=args.subscription,
+            options=options,
+            enabled=not args.disabled,
+        )
         emit(args, task.to_dict(), _human)
     return 0
 
@@ -148,7 +181,9 @@ def _state(args: argparse.Namespace) -> int:
             workbench.tasks.delete(args.id)
             emit(args, {"id": args.id, "deleted": True}, lambda r: f"deleted task {r['id']}")
             return 0
-        task = workbench.tasks.enable(args.id) if args.action == "enable" else workbench.tasks.disable(args.id)
+        task = (
+            workbench.tasks.enable(args.id) if args.action == "enable" else workbench.tasks.disable(args.id)
+        )
         emit(args, task.to_dict(), _human)
     return 0
 
@@ -158,7 +193,9 @@ def _preview_human(result: dict[str, Any]) -> str:
     for entry in result["previews"]:
         lines.append(f"{entry['topic']} ({entry['source']}):")
         for action in entry["actions"]:
-            lines.append(f"  action {action['type']}: {json.dumps(action['options'], ensure_ascii=False)[:200]}")
+            lines.append(
+                f"  action {action['type']}: {json.dumps(action['options'], ensure_ascii=False)[:200]}"
+            )
         for log in entry["logs"]:
             lines.append(f"  log: {json.dumps(log, ensure_ascii=False)[:200]}")
         for error in entry["errors"]:

@@ -17,13 +17,20 @@ _SELECT = "SELECT id, name, enabled, body, created_at, updated_at FROM tasks"
 
 def _task(row: sqlite3.Row) -> Task:
     body = json.loads(row["body"])
-    return Task(id=row["id"], name=row["name"], enabled=bool(row["enabled"]), created_at=row["created_at"],
-                updated_at=row["updated_at"], **body)
+    return Task(
+        id=row["id"],
+        name=row["name"],
+        enabled=bool(row["enabled"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        **body,
+    )
 
 
 def _body(task: Task) -> str:
-    return json.dumps({key: value for key, value in task.to_dict().items() if key not in _OWN_COLUMNS},
-                      ensure_ascii=False)
+    return json.dumps(
+        {key: value for key, value in task.to_dict().items() if key not in _OWN_COLUMNS}, ensure_ascii=False
+    )
 
 
 def _write_subscriptions(conn: sqlite3.Connection, task_id: str, subscriptions: list[Subscription]) -> None:
@@ -33,8 +40,17 @@ def _write_subscriptions(conn: sqlite3.Connection, task_id: str, subscriptions: 
     conn.executemany(
         "INSERT INTO task_subscriptions (task_id, position, topic, offset_amount, offset_unit, line)"
         " VALUES (?,?,?,?,?,?)",
-        [(task_id, position, sub.topic, sub.offset.amount if sub.offset else None,
-          sub.offset.unit if sub.offset else None, str(sub)) for position, sub in enumerate(subscriptions)],
+        [
+            (
+                task_id,
+                position,
+                sub.topic,
+                sub.offset.amount if sub.offset else None,
+                sub.offset.unit if sub.offset else None,
+                str(sub),
+            )
+            for position, sub in enumerate(subscriptions)
+        ],
     )
 
 
@@ -49,8 +65,10 @@ class TaskStore:
         values = (task.id, task.name, int(task.enabled), _body(task), task.created_at, task.updated_at)
 
         def work(conn: sqlite3.Connection) -> None:
-            conn.execute("INSERT INTO tasks (id, name, enabled, body, created_at, updated_at) VALUES (?,?,?,?,?,?)",
-                         values)
+            conn.execute(
+                "INSERT INTO tasks (id, name, enabled, body, created_at, updated_at) VALUES (?,?,?,?,?,?)",
+                values,
+            )
             _write_subscriptions(conn, task.id, subscriptions)
 
         self.db.write_sync(work)
@@ -63,11 +81,16 @@ class TaskStore:
             row = conn.execute(f"{_SELECT} WHERE id = ?", (task.id,)).fetchone()
             if row is None:
                 return False
-            version = conn.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM task_versions WHERE task_id = ?",
-                                   (task.id,)).fetchone()[0]
-            conn.execute("INSERT INTO task_versions (task_id, version, body, saved_at) VALUES (?,?,?,?)",
-                         (task.id, version, json.dumps(_task(row).to_dict(), ensure_ascii=False), saved_at))
-            conn.execute("UPDATE tasks SET name = ?, enabled = ?, body = ?, updated_at = ? WHERE id = ?", values)
+            version = conn.execute(
+                "SELECT COALESCE(MAX(version), 0) + 1 FROM task_versions WHERE task_id = ?", (task.id,)
+            ).fetchone()[0]
+            conn.execute(
+                "INSERT INTO task_versions (task_id, version, body, saved_at) VALUES (?,?,?,?)",
+                (task.id, version, json.dumps(_task(row).to_dict(), ensure_ascii=False), saved_at),
+            )
+            conn.execute(
+                "UPDATE tasks SET name = ?, enabled = ?, body = ?, updated_at = ? WHERE id = ?", values
+            )
             _write_subscriptions(conn, task.id, subscriptions)
             return True
 
@@ -75,9 +98,15 @@ class TaskStore:
 
     def set_enabled(self, task_id: str, enabled: bool, updated_at: str) -> bool:
         """Enable or disable a task without keeping a version; True if it exists."""
-        return self.db.write_sync(lambda conn: conn.execute(
-            "UPDATE tasks SET enabled = ?, updated_at = ? WHERE id = ?", (int(enabled), updated_at, task_id)
-        ).rowcount == 1)
+        return self.db.write_sync(
+            lambda conn: (
+                conn.execute(
+                    "UPDATE tasks SET enabled = ?, updated_at = ? WHERE id = ?",
+                    (int(enabled), updated_at, task_id),
+                ).rowcount
+                == 1
+            )
+        )
 
     def get(self, task_id: str) -> Task | None:
         """The task with this id, or None."""
@@ -86,30 +115,40 @@ class TaskStore:
 
     def by_name(self, name: str) -> list[Task]:
         """Tasks with exactly this name, oldest first."""
-        return [_task(row) for row in self.db.query(f"{_SELECT} WHERE name = ? ORDER BY created_at, id", (name,))]
+        return [
+            _task(row) for row in self.db.query(f"{_SELECT} WHERE name = ? ORDER BY created_at, id", (name,))
+        ]
 
     def list(self, *, enabled: bool | None = None) -> list[Task]:
         """Every task (or only enabled/disabled ones), by name."""
         if enabled is None:
             rows = self.db.query(f"{_SELECT} ORDER BY name, created_at, id")
         else:
-            rows = self.db.query(f"{_SELECT} WHERE enabled = ? ORDER BY name, created_at, id", (int(enabled),))
+            rows = self.db.query(
+                f"{_SELECT} WHERE enabled = ? ORDER BY name, created_at, id", (int(enabled),)
+            )
         return [_task(row) for row in rows]
 
     def subscribed(self, topic: str) -> list[tuple[Task, int | None, str | None]]:
         """Enabled tasks subscribed to ``topic``: ``(task, offset amount, offset unit)`` per subscription."""
         rows = self.db.query(
-            "SELECT t.id, t.name, t.enabled, t.body, t.created_at, t.updated_at, s.offset_amount, s.offset_unit"
+            "SELECT t.id, t.name, t.enabled, t.body, t.created_at, t.updated_at,"
+            " s.offset_amount, s.offset_unit"
             " FROM task_subscriptions s JOIN tasks t ON t.id = s.task_id"
-            " WHERE s.topic = ? AND t.enabled = 1 ORDER BY t.created_at, t.id, s.position", (topic,))
+            " WHERE s.topic = ? AND t.enabled = 1 ORDER BY t.created_at, t.id, s.position",
+            (topic,),
+        )
         return [(_task(row), row["offset_amount"], row["offset_unit"]) for row in rows]
 
     def versions(self, task_id: str) -> list[dict[str, Any]]:
         """Earlier versions of a task, oldest first: ``{"version", "saved_at", "task"}``."""
-        rows = self.db.query("SELECT version, body, saved_at FROM task_versions WHERE task_id = ? ORDER BY version",
-                             (task_id,))
-        return [{"version": row["version"], "saved_at": row["saved_at"], "task": json.loads(row["body"])}
-                for row in rows]
+        rows = self.db.query(
+            "SELECT version, body, saved_at FROM task_versions WHERE task_id = ? ORDER BY version", (task_id,)
+        )
+        return [
+            {"version": row["version"], "saved_at": row["saved_at"], "task": json.loads(row["body"])}
+            for row in rows
+        ]
 
     def delete(self, task_id: str) -> bool:
         """Remove a task with its subscriptions and versions; True if it existed."""

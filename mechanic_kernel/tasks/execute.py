@@ -7,8 +7,8 @@ differ by what the runtime says (``preview``, Shopify access) and by the cache.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -32,14 +32,30 @@ if TYPE_CHECKING:
 MAX_PARENT_GENERATIONS = 5
 
 # Admin action-link topics name their variable after the topic's last part, singular or plural (spec §1.3).
-ADMIN_LINK_SUBJECTS = frozenset({"customer", "customers", "order", "orders", "draft_order", "draft_orders",
-                                 "product", "products", "variant", "variants", "collection"})
+ADMIN_LINK_SUBJECTS = frozenset(
+    {
+        "customer",
+        "customers",
+        "order",
+        "orders",
+        "draft_order",
+        "draft_orders",
+        "product",
+        "products",
+        "variant",
+        "variants",
+        "collection",
+    }
+)
 
 _IRREGULAR = {"addresses": "address", "statuses": "status", "taxes": "tax", "boxes": "box"}
 
 
 def singular(word: str) -> str:
-    """The singular of a Shopify subject (``orders`` → ``order``, ``inventory_levels`` → ``inventory_level``)."""
+    """The singular of a Shopify subject (``inventory_levels`` → ``inventory_level``).
+
+    Only the last ``_`` part changes; the rules cover the subjects of Shopify's webhook topics.
+    """
     head, _, last = word.rpartition("_")
     prefix = f"{head}_" if head else ""
     if last in _IRREGULAR:
@@ -78,8 +94,13 @@ def subject_variables(topic: str, data: Any) -> dict[str, Any]:
     return {}
 
 
-def event_object(event: Event, *, parent_of: Callable[[str], Event | None] | None = None,
-                 preview: bool = False, generations: int = MAX_PARENT_GENERATIONS) -> dict[str, Any]:
+def event_object(
+    event: Event,
+    *,
+    parent_of: Callable[[str], Event | None] | None = None,
+    preview: bool = False,
+    generations: int = MAX_PARENT_GENERATIONS,
+) -> dict[str, Any]:
     """The Liquid ``event`` object of a stored event, with ``parent`` nested up to five generations.
 
     Args:
@@ -114,8 +135,9 @@ def _option_fields(*sources: str | None) -> list[Any]:
 
 def option_values(task: Task) -> dict[str, Any]:
     """The task's option values typed as task code sees them (numbers for ``__number``…)."""
-    fields = _option_fields(task.script, task.subscriptions_template, task.online_store_javascript,
-                            task.order_status_javascript)
+    fields = _option_fields(
+        task.script, task.subscriptions_template, task.online_store_javascript, task.order_status_javascript
+    )
     return typed_values(fields, task.options)
 
 
@@ -157,8 +179,11 @@ def _render_value(value: Any, variables: dict[str, Any], runtime: Runtime) -> An
     return value
 
 
-def render_options(options: Mapping[str, Any], variables: dict[str, Any], runtime: Runtime,
-                   ) -> tuple[dict[str, Any], RenderError | None]:
+def render_options(
+    options: Mapping[str, Any],
+    variables: dict[str, Any],
+    runtime: Runtime,
+) -> tuple[dict[str, Any], RenderError | None]:
     """Render the Liquid in text-bearing option values, before the task code (spec §1.6).
 
     Option values see every variable of the task except ``options`` itself (so ``{{ options.x }}`` inside
@@ -181,9 +206,16 @@ def render_options(options: Mapping[str, Any], variables: dict[str, Any], runtim
     return rendered, None
 
 
-def task_variables(task: Task, event: dict[str, Any], *, shop: Mapping[str, Any], cache: Mapping[str, Any] | None,
-                   globals_: Mapping[str, Any] | None = None, secrets: Mapping[str, Any] | None = None,
-                   extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def task_variables(
+    task: Task,
+    event: dict[str, Any],
+    *,
+    shop: Mapping[str, Any],
+    cache: Mapping[str, Any] | None,
+    globals_: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """Every variable of a task render except the rendered options (spec §5.5), in override order.
 
     Subject variables come after the fixed ones, so ``shopify/shop/update`` makes ``shop`` the payload, as
@@ -204,10 +236,17 @@ def task_variables(task: Task, event: dict[str, Any], *, shop: Mapping[str, Any]
     return variables
 
 
-def render_task(task: Task, event: dict[str, Any], *, shop: Mapping[str, Any], cache: Mapping[str, Any] | None,
-                runtime: Runtime, extra: dict[str, Any] | None = None,
-                globals_: Mapping[str, Any] | None = None, secrets: Mapping[str, Any] | None = None,
-                ) -> RenderResult:
+def render_task(
+    task: Task,
+    event: dict[str, Any],
+    *,
+    shop: Mapping[str, Any],
+    cache: Mapping[str, Any] | None,
+    runtime: Runtime,
+    extra: dict[str, Any] | None = None,
+    globals_: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, Any] | None = None,
+) -> RenderResult:
     """Render ``task`` for one event and return the actions, logs and errors it produced.
 
     Args:
@@ -224,8 +263,9 @@ def render_task(task: Task, event: dict[str, Any], *, shop: Mapping[str, Any], c
     Returns:
         The render result; never raises for a bad script or option value (see ``result.failure``).
     """
-    variables = task_variables(task, event, shop=shop, cache=cache, globals_=globals_,
-                               secrets=secrets, extra=extra)
+    variables = task_variables(
+        task, event, shop=shop, cache=cache, globals_=globals_, secrets=secrets, extra=extra
+    )
     options, failure = render_options(option_values(task), variables, runtime)
     if failure is not None:
         return RenderResult(failure=failure)

@@ -59,19 +59,21 @@ def task_from_json(data: Any) -> Task:
         raise InvalidInput(f"a task must be a JSON object, got {type(data).__name__}")
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise InvalidInput("a task needs a non-empty \"name\"")
+        raise InvalidInput('a task needs a non-empty "name"')
     for key, types in _TYPES.items():
         if key in data and not isinstance(data[key], types):
             expected = " or ".join("null" if t is type(None) else t.__name__ for t in types)
-            raise InvalidInput(f"task {name!r}: \"{key}\" must be {expected}, got {type(data[key]).__name__}")
+            raise InvalidInput(f'task {name!r}: "{key}" must be {expected}, got {type(data[key]).__name__}')
     subscriptions = data.get("subscriptions") or []
     if not all(isinstance(line, str) for line in subscriptions):
-        raise InvalidInput(f"task {name!r}: \"subscriptions\" must be a list of strings")
+        raise InvalidInput(f'task {name!r}: "subscriptions" must be a list of strings')
     definitions = data.get("preview_event_definitions") or []
     for definition in definitions:
         if not isinstance(definition, dict) or not isinstance(definition.get("event_attributes"), dict):
-            raise InvalidInput(f"task {name!r}: each preview event definition needs \"event_attributes\" "
-                               "with \"topic\" and \"data\"")
+            raise InvalidInput(
+                f'task {name!r}: each preview event definition needs "event_attributes" '
+                'with "topic" and "data"'
+            )
     fields: dict[str, Any] = {
         "name": name,
         "script": data.get("script") or "",
@@ -105,7 +107,7 @@ def load_tasks(value: Any) -> list[dict[str, Any]]:
         return [value]
     if isinstance(value, list) and all(isinstance(item, dict) for item in value):
         return list(value)
-    raise InvalidInput("expected a task JSON object, a list of them, or {\"tasks\": [...]}")
+    raise InvalidInput('expected a task JSON object, a list of them, or {"tasks": [...]}')
 
 
 def read_json_file(path: str | Path) -> Any:

@@ -94,9 +94,13 @@ class Task:
         return {key: copy.deepcopy(getattr(self, key)) for key in EXPORT_KEYS}
 
     def to_dict(self) -> dict[str, Any]:
-        """Every field, JSON-ready: the export keys plus ``id``, ``enabled``, ``created_at``, ``updated_at``."""
-        record = {"id": self.id, "enabled": self.enabled, "created_at": self.created_at,
-                  "updated_at": self.updated_at}
+        """Every field, JSON-ready: the export keys, ``id``, ``enabled``, ``created_at``, ``updated_at``."""
+        record = {
+            "id": self.id,
+            "enabled": self.enabled,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
         record.update(self.to_export())
         return record
 

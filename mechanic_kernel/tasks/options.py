@@ -22,8 +22,20 @@ _REFERENCE = re.compile(r"(?<![\w.])options\.([a-z0-9_]+)")
 
 # Input types that pick the widget; ``text`` is the default. ``keyval`` and ``array`` are containers that
 # may also carry an item type (``keyval_number``, ``array_number``, ``email_array``).
-INPUT_TYPES = ("multiline", "boolean", "number", "code", "keyval", "array", "date", "datetime", "time",
-               "color", "global", "secret")
+INPUT_TYPES = (
+    "multiline",
+    "boolean",
+    "number",
+    "code",
+    "keyval",
+    "array",
+    "date",
+    "datetime",
+    "time",
+    "color",
+    "global",
+    "secret",
+)
 MODIFIERS = ("required", "email", "userform", "futureonly")
 STRUCTURED = ("select", "choice", "multiselect", "range", "picker")
 PICKER_RESOURCES = ("product", "variant", "collection")
@@ -193,10 +205,30 @@ def _settle_type(option: OptionField, types: list[str]) -> None:
         if container in kinds:
             option.type = container
             rest = kinds - {container}
-            option.item_type = ("number" if "number" in rest else "code" if "code" in rest
-                                else "multiline" if "multiline" in rest else "email" if option.email else "text")
+            option.item_type = (
+                "number"
+                if "number" in rest
+                else "code"
+                if "code" in rest
+                else "multiline"
+                if "multiline" in rest
+                else "email"
+                if option.email
+                else "text"
+            )
             return
-    for kind in ("boolean", "number", "code", "multiline", "datetime", "date", "time", "color", "global", "secret"):
+    for kind in (
+        "boolean",
+        "number",
+        "code",
+        "multiline",
+        "datetime",
+        "date",
+        "time",
+        "color",
+        "global",
+        "secret",
+    ):
         if kind in kinds:
             option.type = kind
             return
@@ -254,7 +286,9 @@ def _field_errors(option: OptionField, value: Any) -> list[str]:
         else:
             unknown = [item for item in value if str(item) not in (option.choices or [])]
             if unknown:
-                errors.append(f"{what}: {', '.join(map(str, unknown))} not among {', '.join(option.choices or [])}")
+                errors.append(
+                    f"{what}: {', '.join(map(str, unknown))} not among {', '.join(option.choices or [])}"
+                )
     elif kind == "array" and not isinstance(value, list):
         errors.append(f"{what} must be a list, got {value!r}")
     elif kind == "keyval" and not isinstance(value, dict):
@@ -337,8 +371,10 @@ def _typed(value: Any, kind: str | None) -> Any:
 
 
 def typed_values(fields: Iterable[OptionField], values: Mapping[str, Any]) -> dict[str, Any]:
-    """Option values as task code sees them: numbers for ``number``/``range`` options (and for the items of
-    ``keyval_number``/``array_number``), booleans for ``boolean`` options.
+    """Option values as task code sees them: numbers and booleans where the flags say so.
+
+    ``number``/``range`` options become numbers (and the items of ``keyval_number``/``array_number``),
+    ``boolean`` options booleans.
 
     Mechanic's exports sometimes store numbers as text (``"10"`` for a ``__number`` option); task code still
     gets a number (statement 133). Keys without a field, and values that do not convert, are left as they are.
@@ -379,7 +415,8 @@ def sample_value(option: OptionField) -> Any:
         return (option.choices or ["sample"])[:1]
     if kind == "picker":
         resource = {"product": "Product", "variant": "ProductVariant", "collection": "Collection"}.get(
-            option.resource or "", "Product")
+            option.resource or "", "Product"
+        )
         gid = f"gid://shopify/{resource}/1234567890"
         return [gid] if option.many else gid
     if kind == "keyval":

@@ -1,4 +1,4 @@
-"""Preview a task: render it for a synthetic event per subscribed topic, performing and storing nothing (§1.9).
+"""Preview a task: render it for a preview event per subscribed topic, performing and storing nothing (§1.9).
 
 The preview event of a topic comes from, in order: the task's preview event definitions for that topic,
 the latest stored event of that topic, the built-in sample data, else data ``null`` (the spec leaves
@@ -50,9 +50,14 @@ def _synthetic_event(task: Task, topic: str, index: int, data: Any, now: dt.date
     }
 
 
-def preview_events(task: Task, topic: str, now: dt.datetime, *,
-                   latest_event: Callable[[str], Event | None] | None = None,
-                   parent_of: Callable[[str], Event | None] | None = None) -> list[tuple[str, str | None, dict]]:
+def preview_events(
+    task: Task,
+    topic: str,
+    now: dt.datetime,
+    *,
+    latest_event: Callable[[str], Event | None] | None = None,
+    parent_of: Callable[[str], Event | None] | None = None,
+) -> list[tuple[str, str | None, dict]]:
     """The preview events of one topic as ``(source, description, event object)``.
 
     ``source`` is ``definition``, ``event``, ``sample`` or ``none``.
@@ -72,8 +77,9 @@ def preview_events(task: Task, topic: str, now: dt.datetime, *,
     return [("sample" if known else "none", None, _synthetic_event(task, topic, 0, data, now))]
 
 
-def _entry(topic: str, source: str, description: str | None, event: dict[str, Any],
-           result: RenderResult) -> dict[str, Any]:
+def _entry(
+    topic: str, source: str, description: str | None, event: dict[str, Any], result: RenderResult
+) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "topic": topic,
         "source": source,
@@ -94,11 +100,19 @@ def _entry(topic: str, source: str, description: str | None, event: dict[str, An
     return entry
 
 
-def preview(task: Task, *, shop: Mapping[str, Any], now: dt.datetime | None = None, timezone: str = "UTC",
-            currency: str = "USD", locale: str = "en", topic: str | None = None,
-            event: Mapping[str, Any] | None = None,
-            latest_event: Callable[[str], Event | None] | None = None,
-            parent_of: Callable[[str], Event | None] | None = None) -> dict[str, Any]:
+def preview(
+    task: Task,
+    *,
+    shop: Mapping[str, Any],
+    now: dt.datetime | None = None,
+    timezone: str = "UTC",
+    currency: str = "USD",
+    locale: str = "en",
+    topic: str | None = None,
+    event: Mapping[str, Any] | None = None,
+    latest_event: Callable[[str], Event | None] | None = None,
+    parent_of: Callable[[str], Event | None] | None = None,
+) -> dict[str, Any]:
     """Preview ``task`` for each of its subscribed topics (or one topic, or one given event).
 
     Args:
@@ -130,17 +144,25 @@ def preview(task: Task, *, shop: Mapping[str, Any], now: dt.datetime | None = No
     planned: list[tuple[str, str, str | None, dict[str, Any]]] = []
     if event is not None:
         event_topic = str(event.get("topic") or topic or (topics[0] if topics else "user/preview/event"))
-        planned.append((event_topic, "given", None, _synthetic_event(task, event_topic, 0, event.get("data"), now)))
+        planned.append(
+            (event_topic, "given", None, _synthetic_event(task, event_topic, 0, event.get("data"), now))
+        )
     else:
         for each in [topic] if topic else topics:
-            for source, description, obj in preview_events(task, each, now, latest_event=latest_event,
-                                                           parent_of=parent_of):
+            for source, description, obj in preview_events(
+                task, each, now, latest_event=latest_event, parent_of=parent_of
+            ):
                 planned.append((each, source, description, obj))
     previews = []
     zone = ZoneInfo(timezone)
     for each, source, description, obj in planned:
-        runtime = Runtime(now=now, timezone=zone, preview=True, currency=currency, locale=locale, shopify=None)
+        runtime = Runtime(
+            now=now, timezone=zone, preview=True, currency=currency, locale=locale, shopify=None
+        )
         result = render_task(task, obj, shop=shop, cache=None, runtime=runtime)
         previews.append(_entry(each, source, description, obj, result))
-    return {"subscriptions": lines, "previews": previews,
-            "ok": all("failure" not in entry for entry in previews)}
+    return {
+        "subscriptions": lines,
+        "previews": previews,
+        "ok": all("failure" not in entry for entry in previews),
+    }

@@ -63,8 +63,9 @@ class ImportResult:
 
 def option_fields(task: Task) -> list[opts.OptionField]:
     """The options form of a task: keys referenced in the script, subscriptions and JavaScript."""
-    keys = opts.discover(task.script, task.subscriptions_template, task.online_store_javascript,
-                         task.order_status_javascript)
+    keys = opts.discover(
+        task.script, task.subscriptions_template, task.online_store_javascript, task.order_status_javascript
+    )
     return opts.schema(keys)
 
 
@@ -121,7 +122,9 @@ class Tasks:
                 line = f" (line {failure['line']})" if failure.get("line") else ""
                 raise InvalidInput(f"the preview for {entry['topic']} failed{line}: {failure['message']}")
             if entry["errors"]:
-                raise InvalidInput(f"the preview for {entry['topic']} rendered an error: {entry['errors'][0]!r}")
+                raise InvalidInput(
+                    f"the preview for {entry['topic']} rendered an error: {entry['errors'][0]!r}"
+                )
 
     def _validated(self, task: Task, *, check_preview: bool) -> tuple[Task, list[subs.Subscription]]:
         if not isinstance(task.name, str) or not task.name.strip():
@@ -134,8 +137,15 @@ class Tasks:
         return task, parsed
 
     # -- CRUD --------------------------------------------------------------------------------------------
-    def create(self, name: str, *, script: str = "", subscriptions: list[str] | str | None = None,
-               check_preview: bool = True, **fields: Any) -> Task:
+    def create(
+        self,
+        name: str,
+        *,
+        script: str = "",
+        subscriptions: list[str] | str | None = None,
+        check_preview: bool = True,
+        **fields: Any,
+    ) -> Task:
         """Create and store a task.
 
         Args:
@@ -262,8 +272,13 @@ class Tasks:
         existing = self._store.by_name(task.name) if replace_existing else []
         if existing:
             target = existing[0]
-            task = replace(task, id=target.id, created_at=target.created_at, updated_at=now,
-                           enabled=target.enabled and not problems)
+            task = replace(
+                task,
+                id=target.id,
+                created_at=target.created_at,
+                updated_at=now,
+                enabled=target.enabled and not problems,
+            )
             self._store.replace(task, parsed, saved_at=now)
             return ImportResult(task, replaced=True, problems=problems)
         task = replace(task, created_at=now, updated_at=now, enabled=task.enabled and not problems)
@@ -304,8 +319,14 @@ class Tasks:
         return write_folder(self.get(task_id), folder)
 
     # -- preview -----------------------------------------------------------------------------------------
-    def preview(self, task: Task | str, *, topic: str | None = None, event: dict[str, Any] | None = None,
-                now: dt.datetime | None = None) -> dict[str, Any]:
+    def preview(
+        self,
+        task: Task | str,
+        *,
+        topic: str | None = None,
+        event: dict[str, Any] | None = None,
+        now: dt.datetime | None = None,
+    ) -> dict[str, Any]:
         """Preview a stored task (by id) or an unsaved one; nothing is performed or stored.
 
         Args:
@@ -326,7 +347,15 @@ class Tasks:
             found = self._events.list(topic=topic_, limit=1)
             return found[0] if found else None
 
-        return preview(task, shop=shop_object(settings), now=now or self._clock.now(),
-                       timezone=settings.get("timezone") or "UTC", currency=settings.get("currency") or "USD",
-                       locale=settings.get("locale") or "en", topic=topic, event=event,
-                       latest_event=latest, parent_of=self._events.get)
+        return preview(
+            task,
+            shop=shop_object(settings),
+            now=now or self._clock.now(),
+            timezone=settings.get("timezone") or "UTC",
+            currency=settings.get("currency") or "USD",
+            locale=settings.get("locale") or "en",
+            topic=topic,
+            event=event,
+            latest_event=latest,
+            parent_of=self._events.get,
+        )

@@ -90,8 +90,10 @@ def parse_line(line: str, number: int | None = None) -> Subscription:
         raise InvalidInput(f"{where}: expected topic or topic+N.unit, e.g. shopify/orders/paid+2.days")
     topic, offset = match.group("topic"), match.group("offset")
     if not TOPIC.match(topic):
-        raise InvalidInput(f"{where}: invalid topic {topic!r}: expected domain/subject/verb in lower-case "
-                           "letters, digits and underscores, e.g. shopify/orders/create")
+        raise InvalidInput(
+            f"{where}: invalid topic {topic!r}: expected domain/subject/verb in lower-case "
+            "letters, digits and underscores, e.g. shopify/orders/create"
+        )
     if offset is None:
         return Subscription(topic, None, text)
     offset_match = _OFFSET.match(offset)
@@ -109,8 +111,10 @@ def parse_line(line: str, number: int | None = None) -> Subscription:
             problem = f"{amount!r} is not a whole number"
         raise InvalidInput(f"{where}: {problem}; write +N.unit with N a whole number, e.g. +90.minutes")
     if unit not in UNITS:
-        raise InvalidInput(f"{where}: unknown unit {unit!r}: expected one of seconds, minutes, hours, days, "
-                           "weeks, months, years (singular or plural, e.g. +1.day)")
+        raise InvalidInput(
+            f"{where}: unknown unit {unit!r}: expected one of seconds, minutes, hours, days, "
+            "weeks, months, years (singular or plural, e.g. +1.day)"
+        )
     return Subscription(topic, Offset(int(amount), UNITS[unit]), text)
 
 
@@ -120,7 +124,9 @@ def parse(text: str) -> list[Subscription]:
     Raises:
         InvalidInput: a line breaks the grammar (see :func:`parse_line`).
     """
-    return [parse_line(line, number) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    return [
+        parse_line(line, number) for number, line in enumerate(text.splitlines(), start=1) if line.strip()
+    ]
 
 
 def parse_lines(lines: list[str]) -> list[Subscription]:
@@ -150,8 +156,11 @@ def render_template(template: str, options: Mapping[str, Any], shop: Mapping[str
         raise InvalidInput(f"subscriptions template: {exc}") from None
 
 
-def render(template: str | None, options: Mapping[str, Any], shop: Mapping[str, Any] | None = None,
-           ) -> list[Subscription]:
+def render(
+    template: str | None,
+    options: Mapping[str, Any],
+    shop: Mapping[str, Any] | None = None,
+) -> list[Subscription]:
     """Render a subscriptions template and parse the result (a None template means no subscriptions).
 
     Raises:

@@ -22,15 +22,32 @@ NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 
 
 def _event(topic: str, data: Any = None, **extra: Any) -> dict[str, Any]:
-    return {"id": "e1", "topic": topic, "data": data, "source": "user", "created_at": "2026-03-01T12:00:00.000Z",
-            "webhook_request_id": None, "parent": None, **extra}
+    return {
+        "id": "e1",
+        "topic": topic,
+        "data": data,
+        "source": "user",
+        "created_at": "2026-03-01T12:00:00.000Z",
+        "webhook_request_id": None,
+        "parent": None,
+        **extra,
+    }
 
 
-def _render(script: str, topic: str = "user/a/b", data: Any = None, options: dict | None = None,
-            **kwargs: Any) -> Any:
-    task = Task(name="t", script=script, options=options or {}, id="task-1", created_at="2026-01-01T00:00:00.000Z")
-    return render_task(task, _event(topic, data), shop=SHOP, cache=kwargs.pop("cache", None),
-                       runtime=Runtime(now=NOW, preview=False), **kwargs)
+def _render(
+    script: str, topic: str = "user/a/b", data: Any = None, options: dict | None = None, **kwargs: Any
+) -> Any:
+    task = Task(
+        name="t", script=script, options=options or {}, id="task-1", created_at="2026-01-01T00:00:00.000Z"
+    )
+    return render_task(
+        task,
+        _event(topic, data),
+        shop=SHOP,
+        cache=kwargs.pop("cache", None),
+        runtime=Runtime(now=NOW, preview=False),
+        **kwargs,
+    )
 
 
 @dataclass
@@ -70,20 +87,28 @@ def test_subject_variables(case: SubjectCase) -> None:
     assert list(subject_variables(case.topic, {"x": 1})) == case.expect
 
 
-@pytest.mark.parametrize(("word", "expect"), [("orders", "order"), ("inventory_items", "inventory_item"),
-                                              ("companies", "company"), ("addresses", "address"),
-                                              ("customer", "customer"), ("fulfillment_events", "fulfillment_event")])
+@pytest.mark.parametrize(
+    ("word", "expect"),
+    [
+        ("orders", "order"),
+        ("inventory_items", "inventory_item"),
+        ("companies", "company"),
+        ("addresses", "address"),
+        ("customer", "customer"),
+        ("fulfillment_events", "fulfillment_event"),
+    ],
+)
 def test_singular(word: str, expect: str) -> None:
     assert singular(word) == expect
 
 
 def test_subject_variable_holds_the_event_data() -> None:
-    result = _render('{% log order.name %}', "shopify/orders/create", {"name": "#1001"})
+    result = _render("{% log order.name %}", "shopify/orders/create", {"name": "#1001"})
     assert result.logs == ["#1001"]
 
 
 def test_action_variable_for_actions_perform() -> None:
-    result = _render('{% log action.type %}', "mechanic/actions/perform", {"type": "echo"})
+    result = _render("{% log action.type %}", "mechanic/actions/perform", {"type": "echo"})
     assert result.logs == ["echo"]
 
 
@@ -93,8 +118,10 @@ def test_task_variable_has_id_and_created_at_only() -> None:
 
 
 def test_shop_event_cache_globals_and_secrets() -> None:
-    script = ("{% log shop.name %}{% log event.topic %}{% log cache.k %}{% log globals.missing %}"
-              "{% log secrets.missing %}")
+    script = (
+        "{% log shop.name %}{% log event.topic %}{% log cache.k %}{% log globals.missing %}"
+        "{% log secrets.missing %}"
+    )
     result = _render(script, cache={"k": 42})
     assert result.logs == ["Acme", "user/a/b", 42, None, None]
 
@@ -117,8 +144,11 @@ def test_option_value_liquid_does_not_see_options() -> None:
 
 
 def test_option_value_liquid_sees_event_subject_and_frozen_now() -> None:
-    options = {"s": '{{ order.name }} {{ "now" | date: "%Y-%m-%d" }}', "k__keyval": {"x": "{{ order.name }}"},
-               "a__array": ["{{ order.name }}", "plain"]}
+    options = {
+        "s": '{{ order.name }} {{ "now" | date: "%Y-%m-%d" }}',
+        "k__keyval": {"x": "{{ order.name }}"},
+        "a__array": ["{{ order.name }}", "plain"],
+    }
     result = _render("{% log options %}", "shopify/orders/create", {"name": "#7"}, options=options)
     assert result.logs == [{"s": "#7 2026-03-01", "k__keyval": {"x": "#7"}, "a__array": ["#7", "plain"]}]
 
@@ -140,8 +170,14 @@ def test_script_error_is_reported_with_its_line() -> None:
 
 
 def _stored(event_id: str, parent_id: str | None) -> Event:
-    return Event(id=event_id, topic="user/a/b", data={"n": event_id}, source="user",
-                 created_at="2026-03-01T12:00:00.000Z", parent_id=parent_id)
+    return Event(
+        id=event_id,
+        topic="user/a/b",
+        data={"n": event_id},
+        source="user",
+        created_at="2026-03-01T12:00:00.000Z",
+        parent_id=parent_id,
+    )
 
 
 def test_event_object_nests_five_parent_generations_at_most() -> None:
@@ -158,4 +194,13 @@ def test_event_object_nests_five_parent_generations_at_most() -> None:
 def test_event_object_preview_flag() -> None:
     obj = event_object(_stored("e0", None), preview=True)
     assert obj["preview"] is True and obj["parent"] is None
-    assert set(obj) == {"id", "topic", "data", "source", "created_at", "webhook_request_id", "parent", "preview"}
+    assert set(obj) == {
+        "id",
+        "topic",
+        "data",
+        "source",
+        "created_at",
+        "webhook_request_id",
+        "parent",
+        "preview",
+    }

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from tasktools import CORPUS
+from tasktools import library_files
 
 from mechanic_kernel.errors import InvalidInput
 from mechanic_kernel.tasks import Task
@@ -18,9 +20,6 @@ from mechanic_kernel.tasks.importexport import task_from_json
 from mechanic_kernel.tasks.importexport import write_folder
 from mechanic_kernel.tasks.models import EXPORT_KEYS
 
-from tasktools import CORPUS
-from tasktools import library_files
-
 LIBRARY_SCHEMA = json.loads((CORPUS / "task_schema.json").read_text(encoding="utf-8"))
 # Our Mechanic export also carries the two runtime keys the library schema does not list.
 MECHANIC_SCHEMA = copy.deepcopy(LIBRARY_SCHEMA)
@@ -28,10 +27,21 @@ MECHANIC_SCHEMA["properties"]["shopify_api_version"] = {"type": "string"}
 MECHANIC_SCHEMA["properties"]["liquid_profiling"] = {"type": "boolean"}
 FILES = library_files()
 
-STATEMENT_142_KEYS = {"name", "script", "subscriptions", "subscriptions_template", "options", "docs",
-                      "online_store_javascript", "order_status_javascript", "shopify_api_version",
-                      "liquid_profiling", "perform_action_runs_in_sequence", "halt_action_run_sequence_on_error",
-                      "preview_event_definitions"}
+STATEMENT_142_KEYS = {
+    "name",
+    "script",
+    "subscriptions",
+    "subscriptions_template",
+    "options",
+    "docs",
+    "online_store_javascript",
+    "order_status_javascript",
+    "shopify_api_version",
+    "liquid_profiling",
+    "perform_action_runs_in_sequence",
+    "halt_action_run_sequence_on_error",
+    "preview_event_definitions",
+}
 
 
 def test_corpus_is_there() -> None:
@@ -66,15 +76,18 @@ def test_missing_keys_get_defaults() -> None:
     jsonschema.validate(library, LIBRARY_SCHEMA)
 
 
-@pytest.mark.parametrize(("data", "error"), [
-    ([], "must be a JSON object"),
-    ({"script": ""}, "non-empty \"name\""),
-    ({"name": "x", "script": 3}, "\"script\" must be str"),
-    ({"name": "x", "subscriptions": "user/a/b"}, "\"subscriptions\" must be list"),
-    ({"name": "x", "subscriptions": [1]}, "list of strings"),
-    ({"name": "x", "options": []}, "\"options\" must be dict"),
-    ({"name": "x", "preview_event_definitions": [{"description": "d"}]}, "event_attributes"),
-])
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ([], "must be a JSON object"),
+        ({"script": ""}, 'non-empty "name"'),
+        ({"name": "x", "script": 3}, '"script" must be str'),
+        ({"name": "x", "subscriptions": "user/a/b"}, '"subscriptions" must be list'),
+        ({"name": "x", "subscriptions": [1]}, "list of strings"),
+        ({"name": "x", "options": []}, '"options" must be dict'),
+        ({"name": "x", "preview_event_definitions": [{"description": "d"}]}, "event_attributes"),
+    ],
+)
 def test_invalid_task_json(data: object, error: str) -> None:
     with pytest.raises(InvalidInput, match=error):
         task_from_json(data)
@@ -95,7 +108,13 @@ def test_folder_layout_round_trip(tmp_path: Path) -> None:
     task = task_from_json(original)
     folder = write_folder(task, tmp_path / "auto-archive")
     names = sorted(path.name for path in folder.iterdir())
-    assert names == ["docs.md", "online_store.js.liquid", "script.liquid", "subscriptions.liquid", "task.json"]
+    assert names == [
+        "docs.md",
+        "online_store.js.liquid",
+        "script.liquid",
+        "subscriptions.liquid",
+        "task.json",
+    ]
     assert (folder / "script.liquid").read_text() == original["script"]
     assert (folder / "subscriptions.liquid").read_text() == original["subscriptions_template"]
     assert "script" not in json.loads((folder / "task.json").read_text())

@@ -16,8 +16,10 @@ from mechanic_kernel.tasks import options as opts
 
 def test_discovery_is_in_order_of_first_reference() -> None:
     # Statement 133: form order = first `options.` reference.
-    script = ("{% comment %}{{ options.b__number }}{% endcomment %}{{ options.a }}{{ options.b__number }}"
-              "{{ options.c__boolean | json }}")
+    script = (
+        "{% comment %}{{ options.b__number }}{% endcomment %}{{ options.a }}{{ options.b__number }}"
+        "{{ options.c__boolean | json }}"
+    )
     assert opts.discover(script) == ["b__number", "a", "c__boolean"]
 
 
@@ -41,55 +43,100 @@ class FlagCase:
 
 
 FLAG_CASES = [
-    FlagCase("plain text", "email_subject", {"type": "text", "name": "email_subject", "label": "Email subject"}),
+    FlagCase(
+        "plain text", "email_subject", {"type": "text", "name": "email_subject", "label": "Email subject"}
+    ),
     FlagCase("required", "tag__required", {"type": "text", "required": True}),
     FlagCase("number", "days__number", {"type": "number"}),
     FlagCase("number then required", "days__number_required", {"type": "number", "required": True}),
     FlagCase("required then number", "days__required_number", {"type": "number", "required": True}),
     FlagCase("boolean", "on__boolean", {"type": "boolean"}),
-    FlagCase("multiline", "body__multiline_required", {"type": "multiline", "multiline": True, "required": True}),
+    FlagCase(
+        "multiline", "body__multiline_required", {"type": "multiline", "multiline": True, "required": True}
+    ),
     FlagCase("code", "html__code_multiline_required", {"type": "code", "multiline": True}),
     FlagCase("email", "to__email_required", {"type": "text", "email": True, "required": True}),
     FlagCase("array", "tags__array", {"type": "array", "item_type": "text"}),
     FlagCase("array of numbers", "ids__array_number", {"type": "array", "item_type": "number"}),
     FlagCase("number array", "ids__number_array", {"type": "array", "item_type": "number"}),
-    FlagCase("array of emails", "to__email_array_required", {"type": "array", "item_type": "email", "email": True}),
+    FlagCase(
+        "array of emails", "to__email_array_required", {"type": "array", "item_type": "email", "email": True}
+    ),
     FlagCase("keyval", "map__keyval", {"type": "keyval", "item_type": "text"}),
     FlagCase("keyval of numbers", "map__keyval_number_required", {"type": "keyval", "item_type": "number"}),
-    FlagCase("keyval multiline", "map__keyval_multiline", {"type": "keyval", "item_type": "multiline",
-                                                           "multiline": True}),
+    FlagCase(
+        "keyval multiline",
+        "map__keyval_multiline",
+        {"type": "keyval", "item_type": "multiline", "multiline": True},
+    ),
     FlagCase("date", "when__date", {"type": "date"}),
-    FlagCase("datetime future only", "at__datetime_futureonly_required", {"type": "datetime", "futureonly": True}),
+    FlagCase(
+        "datetime future only", "at__datetime_futureonly_required", {"type": "datetime", "futureonly": True}
+    ),
     FlagCase("time", "at__time", {"type": "time"}),
     FlagCase("color", "bg__color", {"type": "color"}),
-    FlagCase("range", "hours__range_min0_max23_required", {"type": "range", "min": 0, "max": 23, "step": 1,
-                                                           "required": True}),
+    FlagCase(
+        "range",
+        "hours__range_min0_max23_required",
+        {"type": "range", "min": 0, "max": 23, "step": 1, "required": True},
+    ),
     FlagCase("range with step", "pct__range_min0_max100_step5", {"type": "range", "step": 5}),
     FlagCase("range without max", "pct__range_min0", {"type": "range"}, ["a range needs both min and max"]),
     FlagCase("select", "mode__select_o1_a_o2_b", {"type": "select", "choices": ["a", "b"]}),
-    FlagCase("select with underscores in values", "freq__select_o1_10min_o2_every_day_required",
-             {"type": "select", "choices": ["10min", "every_day"], "required": True}),
-    FlagCase("choice with modifier segments", "pick__choice_o1_x_o2_y__userform__required",
-             {"type": "choice", "choices": ["x", "y"], "userform": True, "required": True}),
-    FlagCase("multiselect", "fields__multiselect_o1_name_o2_phone_required",
-             {"type": "multiselect", "choices": ["name", "phone"], "required": True}),
-    FlagCase("multiselect choices in the next segment", "days__multiselect__o1_monday_o2_tuesday",
-             {"type": "multiselect", "choices": ["monday", "tuesday"]}),
-    FlagCase("choice values named like flags", "src__select_o1_global_o2_secret",
-             {"type": "select", "choices": ["global", "secret"]}),
-    FlagCase("picker", "coll__picker_collection", {"type": "picker", "resource": "collection", "many": False}),
-    FlagCase("picker array required", "coll__picker_collection_array_required",
-             {"type": "picker", "resource": "collection", "many": True, "required": True}),
-    FlagCase("picker of an unknown resource", "x__picker_order", {"type": "picker"},
-             ["a picker needs product, variant or collection"]),
+    FlagCase(
+        "select with underscores in values",
+        "freq__select_o1_10min_o2_every_day_required",
+        {"type": "select", "choices": ["10min", "every_day"], "required": True},
+    ),
+    FlagCase(
+        "choice with modifier segments",
+        "pick__choice_o1_x_o2_y__userform__required",
+        {"type": "choice", "choices": ["x", "y"], "userform": True, "required": True},
+    ),
+    FlagCase(
+        "multiselect",
+        "fields__multiselect_o1_name_o2_phone_required",
+        {"type": "multiselect", "choices": ["name", "phone"], "required": True},
+    ),
+    FlagCase(
+        "multiselect choices in the next segment",
+        "days__multiselect__o1_monday_o2_tuesday",
+        {"type": "multiselect", "choices": ["monday", "tuesday"]},
+    ),
+    FlagCase(
+        "choice values named like flags",
+        "src__select_o1_global_o2_secret",
+        {"type": "select", "choices": ["global", "secret"]},
+    ),
+    FlagCase(
+        "picker", "coll__picker_collection", {"type": "picker", "resource": "collection", "many": False}
+    ),
+    FlagCase(
+        "picker array required",
+        "coll__picker_collection_array_required",
+        {"type": "picker", "resource": "collection", "many": True, "required": True},
+    ),
+    FlagCase(
+        "picker of an unknown resource",
+        "x__picker_order",
+        {"type": "picker"},
+        ["a picker needs product, variant or collection"],
+    ),
     FlagCase("userform", "date__date_userform", {"type": "date", "userform": True, "name": "date"}),
     FlagCase("global", "token__global", {"type": "global"}),
     FlagCase("secret", "token__secret", {"type": "secret"}),
-    FlagCase("secret cannot be a user-form field", "token__secret_userform", {"type": "secret"},
-             ["a secret option cannot be a user-form field"]),
+    FlagCase(
+        "secret cannot be a user-form field",
+        "token__secret_userform",
+        {"type": "secret"},
+        ["a secret option cannot be a user-form field"],
+    ),
     FlagCase("unknown flag", "x__fancy", {"type": "text"}, ["unknown flag 'fancy'"]),
-    FlagCase("no double underscore: all name", "metafield_namespace_required",
-             {"type": "text", "required": False, "name": "metafield_namespace_required"}),
+    FlagCase(
+        "no double underscore: all name",
+        "metafield_namespace_required",
+        {"type": "text", "required": False, "name": "metafield_namespace_required"},
+    ),
 ]
 
 
@@ -141,7 +188,9 @@ VALIDATION_CASES = [
     ValidationCase("range in bounds", "h__range_min0_max23", 23),
     ValidationCase("range out of bounds", "h__range_min0_max23", 24, "must be between 0 and 23"),
     ValidationCase("keyval of numbers", "k__keyval_number", {"a": "1", "b": 2}),
-    ValidationCase("keyval with a non-number", "k__keyval_number", {"a": "x"}, "every value must be a number"),
+    ValidationCase(
+        "keyval with a non-number", "k__keyval_number", {"a": "x"}, "every value must be a number"
+    ),
     ValidationCase("keyval not a hash", "k__keyval", ["a"], "key/value pairs"),
     ValidationCase("array not a list", "a__array", "x", "must be a list"),
     ValidationCase("date", "d__date", "2026-01-31"),
@@ -173,24 +222,54 @@ def test_check_raises_with_every_problem() -> None:
 def test_typed_values_turn_text_numbers_into_numbers() -> None:
     # Statement 133: `__number` returns a number even when stored as text (as library exports do).
     fields = opts.schema(["n__number", "b__boolean", "k__keyval_number", "a__array_number", "t"])
-    typed = opts.typed_values(fields, {"n__number": "10", "b__boolean": "true", "k__keyval_number": {"x": "7"},
-                                       "a__array_number": ["1", "2.5"], "t": "10"})
-    assert typed == {"n__number": 10, "b__boolean": True, "k__keyval_number": {"x": 7},
-                     "a__array_number": [1, 2.5], "t": "10"}
+    typed = opts.typed_values(
+        fields,
+        {
+            "n__number": "10",
+            "b__boolean": "true",
+            "k__keyval_number": {"x": "7"},
+            "a__array_number": ["1", "2.5"],
+            "t": "10",
+        },
+    )
+    assert typed == {
+        "n__number": 10,
+        "b__boolean": True,
+        "k__keyval_number": {"x": 7},
+        "a__array_number": [1, 2.5],
+        "t": "10",
+    }
 
 
-@pytest.mark.parametrize("key", ["n__number_required", "k__keyval_required", "a__array_required",
-                                 "e__email_required", "s__select_o1_a_required", "p__picker_product_array_required",
-                                 "r__range_min3_max9_required", "d__date_required", "m__multiline_required"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "n__number_required",
+        "k__keyval_required",
+        "a__array_required",
+        "e__email_required",
+        "s__select_o1_a_required",
+        "p__picker_product_array_required",
+        "r__range_min3_max9_required",
+        "d__date_required",
+        "m__multiline_required",
+    ],
+)
 def test_fill_required_gives_valid_values(key: str) -> None:
     fields = opts.schema([key])
     filled = opts.fill_required(fields, {key: None})
     assert opts.validate(fields, filled) == []
 
 
-@pytest.mark.parametrize(("key", "text", "expect"), [
-    ("n__number", "5", 5), ("b__boolean", "true", True), ("b__boolean", "off", False),
-    ("a__array", "x\n\ny\n", ["x", "y"]), ("t", "5", "5"),
-])
+@pytest.mark.parametrize(
+    ("key", "text", "expect"),
+    [
+        ("n__number", "5", 5),
+        ("b__boolean", "true", True),
+        ("b__boolean", "off", False),
+        ("a__array", "x\n\ny\n", ["x", "y"]),
+        ("t", "5", "5"),
+    ],
+)
 def test_coerce_text_input(key: str, text: str, expect: Any) -> None:
     assert opts.coerce(opts.parse_key(key), text) == expect

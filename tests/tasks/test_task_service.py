@@ -12,7 +12,9 @@ from mechanic_kernel.tasks.subscriptions import Offset
 
 
 def test_create_get_list(bench: Workbench) -> None:
-    task = bench.tasks.create("Echo", script='{% action "echo", 1 %}', subscriptions=["user/a/b", "user/c/d+2.days"])
+    task = bench.tasks.create(
+        "Echo", script='{% action "echo", 1 %}', subscriptions=["user/a/b", "user/c/d+2.days"]
+    )
     assert task.subscriptions == ["user/a/b", "user/c/d+2.days"]
     assert task.subscriptions_template == "user/a/b\nuser/c/d+2.days"
     assert task.created_at == task.updated_at == "2026-03-01T12:00:00.000Z"
@@ -25,8 +27,12 @@ def test_create_get_list(bench: Workbench) -> None:
 def test_subscriptions_are_rendered_from_the_template_on_save(bench: Workbench) -> None:
     # Statements 42-43: evaluated on save.
     template = "{% if options.x__boolean %}user/a/b{% endif %}\nuser/c/d+{{ options.days__number }}.days"
-    task = bench.tasks.create("T", script="{% log options.x__boolean %}", subscriptions=template,
-                              options={"x__boolean": False, "days__number": 3})
+    task = bench.tasks.create(
+        "T",
+        script="{% log options.x__boolean %}",
+        subscriptions=template,
+        options={"x__boolean": False, "days__number": 3},
+    )
     assert task.subscriptions == ["user/c/d+3.days"]
     task = bench.tasks.update(task.id, options={"x__boolean": True, "days__number": 3})
     assert task.subscriptions == ["user/a/b", "user/c/d+3.days"]
@@ -61,8 +67,9 @@ def test_invalid_subscription_blocks_saving(bench: Workbench) -> None:
 
 
 def test_disabled_task_may_be_saved_incomplete(bench: Workbench) -> None:
-    task = bench.tasks.create("T", script="{% log options.tag__required %}", subscriptions="user/a/b",
-                              enabled=False)
+    task = bench.tasks.create(
+        "T", script="{% log options.tag__required %}", subscriptions="user/a/b", enabled=False
+    )
     with pytest.raises(InvalidInput, match="cannot enable"):
         bench.tasks.enable(task.id)
     bench.tasks.update(task.id, options={"tag__required": "vip"})
@@ -92,7 +99,9 @@ def test_delete(bench: Workbench) -> None:
 
 
 def test_subscribed_routes_enabled_tasks_once_per_distinct_line(bench: Workbench) -> None:
-    first = bench.tasks.create("A", script="{% log 1 %}", subscriptions=["user/a/b", "user/a/b", "user/a/b+1.day"])
+    first = bench.tasks.create(
+        "A", script="{% log 1 %}", subscriptions=["user/a/b", "user/a/b", "user/a/b+1.day"]
+    )
     bench.tasks.create("B", script="{% log 1 %}", subscriptions=["user/c/d"])
     off = bench.tasks.create("C", script="{% log 1 %}", subscriptions=["user/a/b"], enabled=False)
     pairs = bench.tasks.subscribed("user/a/b")

@@ -30,11 +30,17 @@ class Case:
 PARSE_CASES = [
     Case("bare topic", "shopify/orders/create", "shopify/orders/create"),
     Case("surrounding whitespace", "   user/a/b  \t", "user/a/b"),
-    *[Case(f"unit {unit}", f"user/a/b+2.{unit}", "user/a/b", Offset(2, unit))
-      for unit in ("seconds", "minutes", "hours", "days", "weeks", "months", "years")],
-    *[Case(f"singular {unit}", f"user/a/b+1.{unit}", "user/a/b", Offset(1, unit + "s"))
-      for unit in ("second", "minute", "hour", "day", "week", "month", "year")],
-    Case("large offset", "mechanic/scheduler/daily+100.hours", "mechanic/scheduler/daily", Offset(100, "hours")),
+    *[
+        Case(f"unit {unit}", f"user/a/b+2.{unit}", "user/a/b", Offset(2, unit))
+        for unit in ("seconds", "minutes", "hours", "days", "weeks", "months", "years")
+    ],
+    *[
+        Case(f"singular {unit}", f"user/a/b+1.{unit}", "user/a/b", Offset(1, unit + "s"))
+        for unit in ("second", "minute", "hour", "day", "week", "month", "year")
+    ],
+    Case(
+        "large offset", "mechanic/scheduler/daily+100.hours", "mechanic/scheduler/daily", Offset(100, "hours")
+    ),
     Case("zero offset", "shopify/orders/create+0.minutes", "shopify/orders/create", Offset(0, "minutes")),
     Case("negative offset", "user/a/b+-1.days", error="cannot be negative"),
     Case("fractional offset", "user/a/b+1.5.days", error="whole numbers"),
@@ -95,12 +101,22 @@ RUN_AT_CASES = [
     RunAtCase("hours", "user/a/b+1.hour", BASE, BASE + dt.timedelta(hours=1)),
     RunAtCase("days", "user/a/b+2.days", BASE, dt.datetime(2024, 2, 2, 9, tzinfo=UTC)),
     RunAtCase("weeks", "user/a/b+1.week", BASE, dt.datetime(2024, 2, 7, 9, tzinfo=UTC)),
-    RunAtCase("month clamps to the leap day", "user/a/b+1.month", BASE, dt.datetime(2024, 2, 29, 9, tzinfo=UTC)),
+    RunAtCase(
+        "month clamps to the leap day", "user/a/b+1.month", BASE, dt.datetime(2024, 2, 29, 9, tzinfo=UTC)
+    ),
     RunAtCase("months", "user/a/b+3.months", BASE, dt.datetime(2024, 4, 30, 9, tzinfo=UTC)),
-    RunAtCase("year from a leap day", "user/a/b+1.year", dt.datetime(2024, 2, 29, tzinfo=UTC),
-              dt.datetime(2025, 2, 28, tzinfo=UTC)),
-    RunAtCase("spec example: daily+10.hours", "mechanic/scheduler/daily+10.hours",
-              dt.datetime(2024, 1, 2, 0, 0, tzinfo=UTC), dt.datetime(2024, 1, 2, 10, 0, tzinfo=UTC)),
+    RunAtCase(
+        "year from a leap day",
+        "user/a/b+1.year",
+        dt.datetime(2024, 2, 29, tzinfo=UTC),
+        dt.datetime(2025, 2, 28, tzinfo=UTC),
+    ),
+    RunAtCase(
+        "spec example: daily+10.hours",
+        "mechanic/scheduler/daily+10.hours",
+        dt.datetime(2024, 1, 2, 0, 0, tzinfo=UTC),
+        dt.datetime(2024, 1, 2, 10, 0, tzinfo=UTC),
+    ),
 ]
 
 
@@ -125,16 +141,36 @@ class TemplateCase:
 
 
 TEMPLATE_CASES = [
-    TemplateCase("statement 42: false option", "{% if options.x__boolean %}user/a/b{% endif %}",
-                 {"x__boolean": False}, []),
-    TemplateCase("statement 42: true option", "{% if options.x__boolean %}user/a/b{% endif %}",
-                 {"x__boolean": True}, ["user/a/b"]),
-    TemplateCase("statement 43: number offset", "user/a/b+{{ options.days__number }}.days",
-                 {"days__number": 3}, ["user/a/b+3.days"]),
-    TemplateCase("optional offset", "shopify/customers/create{% if options.wait__boolean %}+1.hour{% endif %}",
-                 {"wait__boolean": True}, ["shopify/customers/create+1.hour"]),
-    TemplateCase("nil counts as blank", "{% if options.x != blank %}user/a/b{% endif %}\nuser/c/d",
-                 {"x": None}, ["user/c/d"]),
+    TemplateCase(
+        "statement 42: false option",
+        "{% if options.x__boolean %}user/a/b{% endif %}",
+        {"x__boolean": False},
+        [],
+    ),
+    TemplateCase(
+        "statement 42: true option",
+        "{% if options.x__boolean %}user/a/b{% endif %}",
+        {"x__boolean": True},
+        ["user/a/b"],
+    ),
+    TemplateCase(
+        "statement 43: number offset",
+        "user/a/b+{{ options.days__number }}.days",
+        {"days__number": 3},
+        ["user/a/b+3.days"],
+    ),
+    TemplateCase(
+        "optional offset",
+        "shopify/customers/create{% if options.wait__boolean %}+1.hour{% endif %}",
+        {"wait__boolean": True},
+        ["shopify/customers/create+1.hour"],
+    ),
+    TemplateCase(
+        "nil counts as blank",
+        "{% if options.x != blank %}user/a/b{% endif %}\nuser/c/d",
+        {"x": None},
+        ["user/c/d"],
+    ),
     TemplateCase("shop is visible", "user/{{ shop.currency | downcase }}/b", {}, ["user/usd/b"]),
     TemplateCase("no event", "user/a/b{{ event.topic }}", {}, ["user/a/b"]),
 ]
