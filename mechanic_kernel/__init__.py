@@ -18,6 +18,8 @@ from .errors import NotFound
 from .errors import PayloadTooLarge
 from .events import Event
 from .events import RawRequest
+from .tasks.models import Task
+from .tasks.service import option_fields
 from .webhooks.models import Webhook
 from .webhooks.models import WebhookMode
 from .workbench import Workbench
@@ -36,9 +38,11 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "RawRequest",
+    "Task",
     "Webhook",
     "WebhookMode",
     "Workbench",
+    "option_fields",
 ]
 
 
