@@ -20,6 +20,7 @@ from .events import Event
 from .events import RawRequest
 from .tasks.models import Task
 from .tasks.service import option_fields
+from .topics import validate_user_topic
 from .webhooks.models import Webhook
 from .webhooks.models import WebhookMode
 from .workbench import Workbench
@@ -43,6 +44,7 @@ __all__ = [
     "WebhookMode",
     "Workbench",
     "option_fields",
+    "validate_user_topic",
 ]
 
 
