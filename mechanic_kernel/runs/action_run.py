@@ -54,7 +54,7 @@ async def _attempt(engine: Engine, run: Run) -> Any:
     return await handler.perform(details.get("options"), context_for(engine, run))
 
 
-async def perform(engine: Engine, run: Run, executor: Executor | None) -> None:
+async def perform(engine: Engine, run: Run, executor: Executor | None) -> Changes:
     """Perform the action with the options stored when it was rendered (task edits never change them)."""
     task = engine.task(run.task_id) if run.task_id else None
     changes = Changes()
@@ -65,8 +65,7 @@ async def perform(engine: Engine, run: Run, executor: Executor | None) -> None:
         error = f"task {run.task_id} was deleted" if task is None else f"task {task.name!r} is disabled"
         changes.move(run, RunStatus.FAILED, stopped_at=engine.queue.now(), error=error, result=None)
         advance_sequence(engine, run, changes, failed=True)
-        await engine.queue.acommit(changes)
-        return
+        return changes
     try:
         result = await _attempt(engine, run)
     except TransientActionError as exc:
@@ -74,8 +73,7 @@ async def perform(engine: Engine, run: Run, executor: Executor | None) -> None:
             retry_at = engine.clock.now() + dt.timedelta(seconds=RETRY_DELAYS[run.attempts - 1])
             changes.move(run, RunStatus.SCHEDULED, stopped_at=engine.queue.now(), run_at=isoformat(retry_at),
                          error=exc.message, result=None)
-            await engine.queue.acommit(changes)
-            return
+            return changes
         error = exc.message
     except ActionError as exc:
         error = exc.message
@@ -86,7 +84,7 @@ async def perform(engine: Engine, run: Run, executor: Executor | None) -> None:
         changes.move(run, RunStatus.SUCCEEDED, stopped_at=engine.queue.now(), error=None, result=result)
     _follow_ups(engine, run, task, changes, failed=failed, error=error)
     advance_sequence(engine, run, changes, failed=failed)
-    await engine.queue.acommit(changes)
+    return changes
 
 
 def _follow_ups(engine: Engine, run: Run, task: Any, changes: Changes, *, failed: bool, error: str | None) -> None:

@@ -103,14 +103,13 @@ def plan_task_runs(engine: Engine, event: Event, run: Run) -> list[dict[str, Any
     return rows
 
 
-async def perform(engine: Engine, run: Run, executor: Executor | None) -> None:
+async def perform(engine: Engine, run: Run, executor: Executor | None) -> Changes:
     """Filter the event, then fan it out to task runs; the result is the list of task run ids."""
     changes = Changes()
     event = engine.event(run.event_id)
     if event is None:
         changes.move(run, RunStatus.FAILED, stopped_at=engine.queue.now(), error="the event no longer exists")
-        await engine.queue.acommit(changes)
-        return
+        return changes
     try:
         stopped_by = await in_executor(executor, run_filters, engine, event)
     except FilterError as exc:
@@ -119,15 +118,13 @@ async def perform(engine: Engine, run: Run, executor: Executor | None) -> None:
         failure = error_event(engine, "mechanic/errors/event", exc.message, event=event, event_run=run)
         if failure is not None:
             changes.events.append(failure)
-        await engine.queue.acommit(changes)
-        return
+        return changes
     if stopped_by is not None:
         changes.move(run, RunStatus.SUCCEEDED, stopped_at=engine.queue.now(), result=[], error=None,
                      details={"filtered_by": stopped_by})
-        await engine.queue.acommit(changes)
-        return
+        return changes
     rows = plan_task_runs(engine, event, run)
     changes.runs.extend(rows)
     changes.move(run, RunStatus.SUCCEEDED, stopped_at=engine.queue.now(), result=[row["id"] for row in rows],
                  error=None, details={})
-    await engine.queue.acommit(changes)
+    return changes

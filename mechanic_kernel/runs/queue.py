@@ -21,6 +21,7 @@ from ..clock import Clock
 from ..clock import isoformat
 from ..errors import Conflict
 from ..events import Event
+from ..store.runs import claim_runs
 from ..store.runs import insert_event
 from ..store.runs import insert_run
 from ..store.runs import update_run
@@ -100,14 +101,17 @@ class RunQueue:
 
         Scheduled runs whose ``run_at`` has come by the clock become due first, in the same transaction.
         """
-        row = self.store.runs.claim(self.now(), tuple(kind.value for kind in kinds) if kinds else None).result()
-        return run_from_row(row) if row else None
+        rows = self.store.runs.claim(self.now(), self._kinds(kinds)).result()
+        return run_from_row(rows[0]) if rows else None
 
-    async def aclaim(self, kinds: tuple[RunKind, ...] | None = None) -> Run | None:
-        """:meth:`claim` without blocking the event loop while the writer commits."""
-        future = self.store.runs.claim(self.now(), tuple(kind.value for kind in kinds) if kinds else None)
-        row = await asyncio.wrap_future(future)
-        return run_from_row(row) if row else None
+    async def aclaim(self, kinds: tuple[RunKind, ...] | None = None, limit: int = 1) -> list[Run]:
+        """Start up to ``limit`` due runs, most urgent first, without blocking the event loop meanwhile."""
+        rows = await asyncio.wrap_future(self.store.runs.claim(self.now(), self._kinds(kinds), limit))
+        return [run_from_row(row) for row in rows]
+
+    @staticmethod
+    def _kinds(kinds: tuple[RunKind, ...] | None) -> tuple[str, ...] | None:
+        return tuple(kind.value for kind in kinds) if kinds else None
 
     # -- building ----------------------------------------------------------------------------------------
     def new_run(self, kind: RunKind, event_id: str, *, task_id: str | None = None,
@@ -134,18 +138,23 @@ class RunQueue:
         Raises:
             Conflict: a run's status changed meanwhile (another worker, a cancel); nothing is written.
         """
-        self._write(changes).result()
+        self._write(changes, 0).result()
         self._applied(changes)
 
-    async def acommit(self, changes: Changes) -> None:
-        """:meth:`commit` without blocking the event loop while the writer commits."""
-        await asyncio.wrap_future(self._write(changes))
-        self._applied(changes)
+    async def acommit(self, changes: Changes, claim: int = 0) -> list[Run]:
+        """:meth:`commit` without blocking the event loop; also start up to ``claim`` due runs, returned.
 
-    def _write(self, changes: Changes) -> Future[None]:
+        Raises:
+            Conflict: as :meth:`commit`.
+        """
+        rows = await asyncio.wrap_future(self._write(changes, claim))
+        self._applied(changes)
+        return [run_from_row(row) for row in rows]
+
+    def _write(self, changes: Changes, claim: int) -> Future[list[dict[str, Any]]]:
         now = self.now()
 
-        def work(conn: sqlite3.Connection) -> None:
+        def work(conn: sqlite3.Connection) -> list[dict[str, Any]]:
             for run, target, fields in changes.updates:
                 if not update_run(conn, run.id, [status.value for status in sources_of(target)
                                                  if status is run.status], target.value, **fields):
@@ -155,6 +164,7 @@ class RunQueue:
             for new in changes.events:
                 insert_event(conn, new.event, task_ids=new.task_ids, origin_task_id=new.origin_task_id,
                              origin_run_id=new.origin_run_id, run_at=new.run_at, now=now)
+            return claim_runs(conn, now, None, claim) if claim > 0 else []
 
         return self.store.runs.write(work)
 

@@ -61,7 +61,7 @@ def _render(engine: Engine, task: Any, event: Event) -> RenderResult:
                        runtime=engine.runtime())
 
 
-async def perform(engine: Engine, run: Run, executor: Executor | None) -> None:
+async def perform(engine: Engine, run: Run, executor: Executor | None) -> Changes:
     """Render and conclude: failed (no action runs) on a render failure, an error object or the loop guard."""
     changes = Changes()
     task = engine.task(run.task_id)
@@ -71,8 +71,7 @@ async def perform(engine: Engine, run: Run, executor: Executor | None) -> None:
         reason = ("the event no longer exists" if event is None else
                   f"task {run.task_id} was deleted" if task is None else f"task {task.name!r} is disabled")
         changes.move(run, RunStatus.FAILED, stopped_at=engine.queue.now(), error=reason, result=None)
-        await engine.queue.acommit(changes)
-        return
+        return changes
     result: RenderResult = await in_executor(executor, _render, engine, task, event)
     record = _record(result, task)
     error: Any = None
@@ -92,13 +91,12 @@ async def perform(engine: Engine, run: Run, executor: Executor | None) -> None:
         failure = error_event(engine, "mechanic/errors/task", message, event=event, task=task, task_run=run)
         if failure is not None:
             changes.events.append(failure)
-        await engine.queue.acommit(changes)
-        return
+        return changes
     rows = plan_action_runs(engine, run, task, record["actions"])
     changes.runs.extend(rows)
     changes.move(run, RunStatus.SUCCEEDED, stopped_at=now, error=None,
                  result={"action_run_ids": [row["id"] for row in rows]}, details=record)
-    await engine.queue.acommit(changes)
+    return changes
 
 
 def plan_action_runs(engine: Engine, run: Run, task: Any, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:

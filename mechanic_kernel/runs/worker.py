@@ -77,12 +77,12 @@ class Worker:
 
     async def astep(self) -> Run | None:
         """Claim and perform one run; return it as it ended, or None when nothing is due."""
-        run = await self.engine.queue.aclaim()
-        if run is None:
+        claimed = await self.engine.queue.aclaim()
+        if not claimed:
             return None
         self.started += 1
-        await perform(self.engine, run, self._render_executor())
-        return self.engine.queue.get(run.id) or run
+        await perform(self.engine, claimed[0], self._render_executor())
+        return claimed[0]
 
     def step(self) -> Run | None:
         """Perform the most urgent due run (action > task > event); None when nothing is due by the clock."""
@@ -95,21 +95,33 @@ class Worker:
             max_runs: stop after this many, as a guard against a task that keeps feeding itself.
 
         Returns:
-            The runs performed, in order.
+            The runs performed, in order, as they ended.
         """
 
         async def drain() -> list[Run]:
             done: list[Run] = []
+            following: list[Run] = []
             while max_runs is None or len(done) < max_runs:
-                run = await self.astep()
+                run = following[0] if following else next(iter(await self.engine.queue.aclaim()), None)
                 if run is None:
                     break
+                self.started += 1
+                more = max_runs is None or len(done) + 1 < max_runs
+                following = await perform(self.engine, run, self._render_executor(), claim_next=1 if more else 0)
                 done.append(run)
             return done
 
         return run_sync(drain())
 
     # -- the server loop -------------------------------------------------------------------------------------
+    async def _slot(self, run: Run | None, stop: asyncio.Event) -> None:
+        """Perform ``run``, then the runs its commit claims, until none is due or the worker stops."""
+        while run is not None:
+            self.started += 1
+            following = await perform(self.engine, run, self._render_executor(),
+                                      claim_next=0 if stop.is_set() else 1)
+            run = following[0] if following else None
+
     def wake(self) -> None:
         """Tell a running ``work()`` that new runs may be due (thread-safe; a no-op when not working)."""
         loop, event = self._wake_loop, self._wake
@@ -128,12 +140,10 @@ class Worker:
             while not stop.is_set():
                 self._wake.clear()
                 await self._maybe_purge()
-                while len(running) < self.concurrency:
-                    run = await self.engine.queue.aclaim()
-                    if run is None:
-                        break
-                    self.started += 1
-                    task = asyncio.ensure_future(perform(self.engine, run, self._render_executor()))
+                free = self.concurrency - len(running)
+                # One transaction claims every free slot's run; after that each slot's commit claims its next run.
+                for run in await self.engine.queue.aclaim(limit=free) if free > 0 else []:
+                    task = asyncio.ensure_future(self._slot(run, stop))
                     running.add(task)
                     task.add_done_callback(lambda done: (running.discard(done), self.wake()))
                 waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]

@@ -99,6 +99,24 @@ def update_run(conn: sqlite3.Connection, run_id: str, sources: Iterable[str], ta
     return cursor.rowcount == 1
 
 
+def claim_runs(conn: sqlite3.Connection, now: str, kinds: tuple[str, ...] | None, limit: int
+               ) -> list[dict[str, Any]]:
+    """In the caller's transaction: make scheduled runs whose time came due, start the ``limit`` most urgent.
+
+    Most urgent: lowest priority number (action, task, event), then earliest ``run_at``, then oldest.
+    """
+    kind_sql = f" AND kind IN ({', '.join('?' * len(kinds))})" if kinds else ""
+    conn.execute("UPDATE runs SET status = 'due', enqueued_at = run_at "
+                 "WHERE status = 'scheduled' AND run_at IS NOT NULL AND run_at <= ?", (now,))
+    rows = conn.execute(
+        f"UPDATE runs SET status = 'started', started_at = ?, stopped_at = NULL, attempts = attempts + 1 "
+        f"WHERE id IN (SELECT id FROM runs WHERE status = 'due'{kind_sql} "
+        f"ORDER BY priority, run_at, seq LIMIT ?) AND status = 'due' "
+        f"RETURNING {', '.join(RUN_COLUMNS)}, seq", (now, *(kinds or ()), int(limit))).fetchall()
+    ordered = sorted(rows, key=lambda row: (row["priority"], row["run_at"] or "", row["seq"]))
+    return [run_row(row) for row in ordered]
+
+
 class RunStore:
     """Run rows, event routes and event filters."""
 
@@ -110,25 +128,14 @@ class RunStore:
         """Queue a composed write (built from this module's functions) for the writer thread."""
         return self.db.write(work)
 
-    def claim(self, now: str, kinds: tuple[str, ...] | None = None) -> Future[dict[str, Any] | None]:
-        """Make runs whose time has come due, then start the most urgent due run; None when none is due.
+    def claim(self, now: str, kinds: tuple[str, ...] | None = None, limit: int = 1
+              ) -> Future[list[dict[str, Any]]]:
+        """Make runs whose time has come due, then start the ``limit`` most urgent due runs (most urgent first).
 
         Both happen in one transaction of the writer thread (``BEGIN IMMEDIATE``), and the start is an
         ``UPDATE … WHERE status = 'due'``, so two workers, even in two processes, never start the same run.
         """
-        kind_sql = f" AND kind IN ({', '.join('?' * len(kinds))})" if kinds else ""
-
-        def work(conn: sqlite3.Connection) -> dict[str, Any] | None:
-            conn.execute("UPDATE runs SET status = 'due', enqueued_at = run_at "
-                         "WHERE status = 'scheduled' AND run_at IS NOT NULL AND run_at <= ?", (now,))
-            row = conn.execute(
-                f"UPDATE runs SET status = 'started', started_at = ?, stopped_at = NULL, attempts = attempts + 1 "
-                f"WHERE id = (SELECT id FROM runs WHERE status = 'due'{kind_sql} "
-                f"ORDER BY priority, run_at, seq LIMIT 1) AND status = 'due' "
-                f"RETURNING {', '.join(RUN_COLUMNS)}", (now, *(kinds or ()))).fetchone()
-            return run_row(row) if row else None
-
-        return self.db.write(work)
+        return self.db.write(lambda conn: claim_runs(conn, now, kinds, limit))
 
     # -- reads -------------------------------------------------------------------------------------------
     def get(self, run_id: str) -> dict[str, Any] | None:

@@ -1,0 +1,186 @@
+"""The whole pipeline: webhook POST → 204 → event run → task run → performed echo action, against the bare render.
+
+The real ``mechanic-kernel serve`` (server and worker in one process, default concurrency) runs on a fresh home
+with one webhook and one echo task. We measure, in the same run:
+
+* **throughput**: ``--events`` POSTs sent by ``--clients`` concurrent clients; events/s from the first POST to
+  the moment the last echo action run stopped (its ``stopped_at``);
+* **idle latency**: one POST at a time, waiting for its echo action before the next; from the 204 to the
+  action run's ``stopped_at`` (server and benchmark share the wall clock), p50 and p99;
+* **the render ceiling**: ``render_task`` of the same task for the same event, in this process, renders/s.
+
+    .venv/bin/python benchmarks/pipeline.py [--events 2000] [--clients 16] [--latency-events 200]
+
+Targets (issue 4): throughput >= 0.5 x the render ceiling; idle p50 < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from mechanic_kernel import Workbench  # noqa: E402
+from mechanic_kernel.liquid.runtime import Runtime  # noqa: E402
+from mechanic_kernel.shop import shop_object  # noqa: E402
+from mechanic_kernel.tasks.execute import event_object  # noqa: E402
+from mechanic_kernel.tasks.execute import render_task  # noqa: E402
+
+SCRIPT = '{% action "echo", event.data %}'
+PAYLOAD = {"id": 1234567890, "email": "ann@example.com", "name": "Ann Example", "note": "x" * 120,
+           "items": [{"sku": "SKU-1", "quantity": 2}, {"sku": "SKU-2", "quantity": 1}]}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def epoch(text: str) -> float:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+class Probe:
+    """Read-only view of the server's store: how many echo actions stopped, and when."""
+
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+
+    def done(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM runs WHERE kind = 'action' AND status = 'succeeded'"
+                                 ).fetchone()[0]
+
+    def last_stop(self) -> float:
+        return epoch(self.conn.execute("SELECT max(stopped_at) FROM runs WHERE kind = 'action'").fetchone()[0])
+
+    def action_stop(self, request_id: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT r.stopped_at FROM runs r JOIN events e ON e.id = r.event_id WHERE e.webhook_request_id = ? "
+            "AND r.kind = 'action' AND r.status = 'succeeded'", (request_id,)).fetchone()
+        return row[0] if row else None
+
+
+def render_ceiling(bench: Workbench, seconds: float = 3.0) -> float:
+    task = bench.tasks.list()[0]
+    event = bench.emit_event("user/bench/ceiling", PAYLOAD)
+    live = event_object(event)
+    shop = shop_object(bench.settings.show())
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        result = render_task(task, live, shop=shop, cache=bench.cache.view(), runtime=Runtime())
+        assert result.ok and len(result.actions) == 1
+        count += 1
+    return count / (time.perf_counter() - start)
+
+
+async def throughput(url: str, probe: Probe, events: int, clients: int) -> float:
+    before = probe.done()
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(events):
+        queue.put_nowait(n)
+
+    async def client() -> None:
+        async with httpx.AsyncClient(trust_env=False, timeout=60) as http:
+            while not queue.empty():
+                queue.get_nowait()
+                response = await http.post(url, json=PAYLOAD)
+                assert response.status_code == 204, response.status_code
+
+    start = time.time()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    deadline = time.monotonic() + 600
+    while probe.done() < before + events:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {probe.done() - before} of {events} echo actions performed")
+        await asyncio.sleep(0.05)
+    return events / (probe.last_stop() - start)
+
+
+def latency(url: str, probe: Probe, events: int) -> list[float]:
+    samples = []
+    with httpx.Client(trust_env=False, timeout=60) as http:
+        for _ in range(events):
+            response = http.post(url, json=PAYLOAD)
+            answered = time.time()
+            assert response.status_code == 204
+            request_id = response.headers["x-request-id"]
+            deadline = time.monotonic() + 30
+            while (stopped := probe.action_stop(request_id)) is None:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("an echo action was not performed within 30 s")
+                time.sleep(0.001)
+            samples.append(max(0.0, (epoch(stopped) - answered) * 1000))
+            time.sleep(0.02)  # idle between requests
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--latency-events", type=int, default=200)
+    args = parser.parse_args()
+
+    home = Path(tempfile.mkdtemp(prefix="mechanic-pipeline-"))
+    with Workbench(home) as bench:
+        webhook = bench.webhooks.create("Bench", "user/bench/run")
+        bench.tasks.create("Echo", script=SCRIPT, subscriptions=["user/bench/run", "user/bench/ceiling"])
+        ceiling = render_ceiling(bench)
+        bench.worker.run_until_idle()
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "mechanic_kernel", "serve", "--port", str(port),
+                               "--home", str(home)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for_port(port)
+        url = f"http://127.0.0.1:{port}/mechanic/webhooks/{webhook.id}"
+        probe = Probe(home / "mechanic.sqlite3")
+        samples = latency(url, probe, 20)  # warm-up
+        rate = asyncio.run(throughput(url, probe, args.events, args.clients))
+        samples = latency(url, probe, args.latency_events)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    samples.sort()
+    p50 = statistics.median(samples)
+    p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+    figures = {
+        "render_ceiling_per_s": round(ceiling, 1),
+        "pipeline_events_per_s": round(rate, 1),
+        "ratio_to_ceiling": round(rate / ceiling, 3),
+        "idle_latency_p50_ms": round(p50, 1),
+        "idle_latency_p99_ms": round(p99, 1),
+        "events": args.events, "clients": args.clients, "latency_events": args.latency_events,
+    }
+    print(json.dumps(figures, indent=2))
+    print(f"throughput {rate:.0f} events/s = {rate / ceiling:.2f} x render ceiling {ceiling:.0f}/s "
+          f"(target >= 0.5); idle p50 {p50:.1f} ms (target < 50), p99 {p99:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
