@@ -1,6 +1,20 @@
-"""Notebooks run under nbval on a throwaway home, so a test run never touches the user's own store."""
+"""Each notebook runs under nbval on a throwaway home of its own, so runs never touch the user's store and
+notebooks cannot see each other's events."""
+
+from __future__ import annotations
 
 import os
 import tempfile
 
-os.environ["MECHANIC_HOME"] = tempfile.mkdtemp(prefix="mechanic-home-nbval-")
+import pytest
+
+_homes: dict[str, str] = {}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Runs before nbval starts the notebook's kernel (on its first cell), which inherits this environment.
+    notebook = str(item.path)
+    if notebook not in _homes:
+        _homes[notebook] = tempfile.mkdtemp(prefix="mechanic-home-nbval-")
+    os.environ["MECHANIC_HOME"] = _homes[notebook]
