@@ -84,7 +84,8 @@ def _entry(
         "topic": topic,
         "source": source,
         "event": event,
-        "actions": [action.to_dict() for action in result.actions],
+        # meta is always present (null when the action has none): the CLI contract lists type, options, meta.
+        "actions": [{"type": a.type, "options": a.options, "meta": a.meta} for a in result.actions],
         "logs": result.logs,
         "errors": result.errors,
     }

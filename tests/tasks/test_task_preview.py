@@ -40,7 +40,7 @@ def test_one_preview_per_subscribed_topic_with_event_preview_true(bench: Workben
     for entry in result["previews"]:
         assert entry["event"]["preview"] is True
         assert entry["logs"] == [True]
-        assert entry["actions"] == [{"type": "echo", "options": {"topic": entry["topic"]}}]
+        assert entry["actions"] == [{"type": "echo", "options": {"topic": entry["topic"]}, "meta": None}]
     assert result["ok"] is True
 
 
