@@ -1,6 +1,6 @@
-"""The whole pipeline: webhook POST → 204 → event run → task run → performed echo action, against the bare render.
+"""The pipeline from webhook POST to performed echo action, against the bare render of the same task.
 
-The real ``mechanic-kernel serve`` (server and worker in one process, default concurrency) runs on a fresh home
+The real ``mechanic-kernel serve`` (server and worker in one process, default concurrency) runs on a new home
 with one webhook and one echo task. We measure, in the same run:
 
 * **throughput**: ``--events`` POSTs sent by ``--clients`` concurrent clients; events/s from the first POST to
@@ -77,11 +77,13 @@ class Probe:
                                  ).fetchone()[0]
 
     def last_stop(self) -> float:
-        return epoch(self.conn.execute("SELECT max(stopped_at) FROM runs WHERE kind = 'action'").fetchone()[0])
+        row = self.conn.execute("SELECT max(stopped_at) FROM runs WHERE kind = 'action'").fetchone()
+        return epoch(row[0])
 
     def action_stop(self, request_id: str) -> str | None:
         row = self.conn.execute(
-            "SELECT r.stopped_at FROM runs r JOIN events e ON e.id = r.event_id WHERE e.webhook_request_id = ? "
+            "SELECT r.stopped_at FROM runs r JOIN events e ON e.id = r.event_id "
+            "WHERE e.webhook_request_id = ? "
             "AND r.kind = 'action' AND r.status = 'succeeded'", (request_id,)).fetchone()
         return row[0] if row else None
 

@@ -40,7 +40,7 @@ COMMANDS = {
 
 
 def parse_command(options: Any) -> tuple[str, str, dict[str, Any]]:
-    """``(command, key, arguments)`` from positional (``["set", "k", 1]``) or verbose (``{"set": {...}}``) options.
+    """``(command, key, arguments)`` from positional (``["set", "k", 1]``) or verbose (``{"set": {…}}``) form.
 
     Raises:
         ActionError: an unknown command, a missing argument, a bad key, TTL or increment.
@@ -81,7 +81,8 @@ def parse_command(options: Any) -> tuple[str, str, dict[str, Any]]:
     if "value" in arguments:
         size = len(json.dumps(arguments["value"], ensure_ascii=False).encode())
         if size > MAX_VALUE_BYTES:
-            raise ActionError(f"cache value for {key!r} is {size} bytes of JSON; the limit is {MAX_VALUE_BYTES}")
+            raise ActionError(f"cache value for {key!r} is {size} bytes of JSON; "
+                              f"the limit is {MAX_VALUE_BYTES}")
     return command, key, arguments
 
 

@@ -49,7 +49,8 @@ def _task_ids(options: Mapping[str, Any]) -> list[str] | None:
         raise ActionError("event action: give task_id or task_ids, not both")
     if options.get("task_id") is not None:
         if not isinstance(options["task_id"], str) or not options["task_id"]:
-            raise ActionError(f"event action: task_id must be a task's id (a string), got {options['task_id']!r}")
+            raise ActionError("event action: task_id must be a task's id (a string), "
+                              f"got {options['task_id']!r}")
         return [options["task_id"]]
     if options.get("task_ids") is not None:
         ids = options["task_ids"]
@@ -60,7 +61,7 @@ def _task_ids(options: Mapping[str, Any]) -> list[str] | None:
 
 
 class EventAction:
-    """Options ``topic`` (``user/*/*``), ``data`` (any JSON; missing is null), ``run_at``, ``task_id``/``task_ids``.
+    """Options ``topic`` (``user/*/*``), ``data`` (any JSON; missing is null), ``run_at``, ``task_id(s)``.
 
     The result is ``{"event_id": "<uuid>"}`` (the spec leaves the shape open; docs/decisions.md, "Runs").
     """
@@ -93,8 +94,8 @@ class EventAction:
     async def perform(self, options: Any, context: ActionContext) -> dict[str, str]:
         """Create the child event (its event run is scheduled for ``run_at``; a past ``run_at`` means now)."""
         self.validate(options)
-        event_id = context.emit_event(options["topic"], options.get("data"), parse_run_at(options.get("run_at")),
-                                      _task_ids(options))
+        run_at = parse_run_at(options.get("run_at"))
+        event_id = context.emit_event(options["topic"], options.get("data"), run_at, _task_ids(options))
         return {"event_id": event_id}
 
 

@@ -64,5 +64,6 @@ def _show(args: argparse.Namespace) -> int:
 def _retry(args: argparse.Namespace) -> int:
     with open_workbench(args) as workbench:
         run = workbench.runs.retry(args.id)
-        emit(args, run.to_dict(), lambda record: f"{record['kind']} run {record['id']} is {record['status']} again")
+        emit(args, run.to_dict(),
+             lambda record: f"{record['kind']} run {record['id']} is {record['status']} again")
     return 0

@@ -19,7 +19,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     run.add_argument("--until-idle", action="store_true",
                      help="stop once no run is due (runs scheduled for later stay queued)")
     run.add_argument("--concurrency", type=int, default=None, help="runs performed at once (default 4)")
-    run.add_argument("--max-runs", type=int, default=None, help="with --until-idle: stop after this many runs")
+    run.add_argument("--max-runs", type=int, default=None,
+                     help="with --until-idle: stop after this many runs")
     run.set_defaults(run=_run)
 
 
@@ -37,9 +38,11 @@ def _run(args: argparse.Namespace) -> int:
             workbench.worker.concurrency = args.concurrency
         if args.until_idle:
             runs = workbench.worker.run_until_idle(max_runs=args.max_runs)
-            rows = [{"id": run.id, "kind": run.kind.value, "status": run.status.value, "event_id": run.event_id,
-                     "task_id": run.task_id, "error": run.error if run.error is None or isinstance(run.error, str)
-                     else str(run.error)} for run in runs]
+            rows = [{"id": run.id, "kind": run.kind.value, "status": run.status.value,
+                     "event_id": run.event_id, "task_id": run.task_id,
+                     "error": None if run.error is None else run.error if isinstance(run.error, str)
+                     else str(run.error)}
+                    for run in runs]
             emit(args, rows, _human)
             return 0
         print("worker performing runs until Ctrl-C", flush=True)

@@ -1,4 +1,4 @@
-"""Action runs: perform one action object, retry transient failures, emit follow-ups, advance sequences (§3.3)."""
+"""Action runs: perform one action, retry transient failures, emit follow-ups, advance sequences (§3.3)."""
 
 from __future__ import annotations
 
@@ -87,7 +87,8 @@ async def perform(engine: Engine, run: Run, executor: Executor | None) -> Change
     return changes
 
 
-def _follow_ups(engine: Engine, run: Run, task: Any, changes: Changes, *, failed: bool, error: str | None) -> None:
+def _follow_ups(engine: Engine, run: Run, task: Any, changes: Changes, *, failed: bool,
+                error: str | None) -> None:
     # The run's summary must show the outcome, so apply the pending status change to a copy first.
     _, target, fields = changes.updates[-1]
     outcome = type(run)(**{**run.__dict__, "status": target, **fields})
@@ -109,14 +110,15 @@ def advance_sequence(engine: Engine, run: Run, changes: Changes, *, failed: bool
     if not run.details.get("sequence") or run.parent_run_id is None:
         return
     waiting = [later for later in engine.queue.list(parent_run_id=run.parent_run_id, kind=RunKind.ACTION)
-               if later.position > run.position and later.status is RunStatus.SCHEDULED and later.run_at is None]
+               if later.position > run.position and later.status is RunStatus.SCHEDULED
+               and later.run_at is None]
     if not waiting:
         return
     if failed and run.details.get("halt_on_error"):
         for later in waiting:
             changes.move(later, RunStatus.FAILED, stopped_at=engine.queue.now(),
-                         error=f"not performed: action {run.position + 1} of this sequence failed and the task "
-                               "halts its action run sequence on error")
+                         error=f"not performed: action {run.position + 1} of this sequence failed and "
+                               "the task halts its action run sequence on error")
         return
     now = engine.queue.now()
     changes.move(waiting[0], RunStatus.DUE, run_at=now, enqueued_at=now)

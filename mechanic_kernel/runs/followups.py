@@ -1,4 +1,4 @@
-"""Events that runs cause: child events, ``mechanic/actions/perform`` events and error events (spec §3.3, §3.9)."""
+"""Events that runs cause: child events, ``mechanic/actions/perform`` events, error events (§3.3, §3.9)."""
 
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ def action_object(run: Run) -> dict[str, Any]:
 
 
 def error_event(engine: Engine, topic: str, message: str, *, event: Event, event_run: Run | None = None,
-                task: Any = None, task_run: Run | None = None, action_run: Run | None = None) -> NewEvent | None:
+                task: Any = None, task_run: Run | None = None,
+                action_run: Run | None = None) -> NewEvent | None:
     """A ``mechanic/errors/*`` event about a failure, or None when the failure was itself answering one.
 
     Not raising errors about error events keeps a failing error handler from feeding itself
@@ -74,9 +75,9 @@ def error_event(engine: Engine, topic: str, message: str, *, event: Event, event
     if action_run is not None:
         data["action"] = action_object(action_run)
     child = new_event(engine, topic, data, parent_id=event.id, source=MECHANIC_SOURCE)
+    cause = action_run or task_run or event_run
     return NewEvent(child, origin_task_id=task.id if task is not None else None,
-                    origin_run_id=(action_run or task_run or event_run).id if (action_run or task_run or event_run)
-                    else None)
+                    origin_run_id=cause.id if cause is not None else None)
 
 
 def perform_event(engine: Engine, action_run: Run, task: Any) -> NewEvent | None:

@@ -67,7 +67,7 @@ TRANSITIONS: dict[RunStatus, frozenset[RunStatus]] = {
     RunStatus.CANCELLED: frozenset(),
 }
 
-# Automatic retries after a transient error: 5 attempts in all, waiting ≈30 s, 1 m 16 s, 2 m 32 s, 5 m 08 s (§3.6).
+# Automatic retries after a transient error: 5 attempts in all, waiting ≈30 s, 1m16s, 2m32s, 5m08s (§3.6).
 RETRY_DELAYS = (30, 76, 152, 308)
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 

@@ -116,11 +116,13 @@ class Engine:
     def runtime(self) -> Runtime:
         """A live (non-preview) runtime at the clock's current moment."""
         settings = self.settings.show()
-        return Runtime(now=self.clock.now(), timezone=ZoneInfo(settings.get("timezone") or "UTC"), preview=False,
-                       currency=settings.get("currency") or "USD", locale=settings.get("locale") or "en")
+        return Runtime(now=self.clock.now(), timezone=ZoneInfo(settings.get("timezone") or "UTC"),
+                       preview=False, currency=settings.get("currency") or "USD",
+                       locale=settings.get("locale") or "en")
 
 
-async def perform(engine: Engine, run: Run, executor: Executor | None = None, *, claim_next: int = 0) -> list[Run]:
+async def perform(engine: Engine, run: Run, executor: Executor | None = None, *,
+                  claim_next: int = 0) -> list[Run]:
     """Perform a started run to its end (succeeded, failed, or scheduled for an automatic retry).
 
     The outcome commits in one transaction with whatever the run created; with ``claim_next`` that same

@@ -1,12 +1,13 @@
-"""``workbench.runs``: list and inspect runs, retry them by Mechanic's rules, cancel queued events, emit events."""
+"""``workbench.runs``: inspect runs, retry them by Mechanic's rules, cancel queued events, emit events."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from ..actions.base import ActionError
+from ..actions.event import parse_run_at as parse_event_run_at
 from ..clock import isoformat
-from ..clock import parse_iso
 from ..errors import Conflict
 from ..errors import InvalidInput
 from ..errors import NotFound
@@ -23,36 +24,18 @@ from .queue import Changes
 from .queue import NewEvent
 
 
-def parse_run_at(value: Any, now: dt.datetime) -> dt.datetime | None:
-    """A run_at given as a Unix timestamp (int/float) or a parseable time string; None means now.
+def parse_run_at(value: Any) -> dt.datetime | None:
+    """A run_at given as a Unix timestamp, a time string or a datetime; None means now.
 
     Raises:
         InvalidInput: anything else.
     """
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise InvalidInput(f"run_at must be a Unix timestamp or a time string, got {value!r}")
-    if isinstance(value, int | float):
-        return dt.datetime.fromtimestamp(value, dt.UTC)
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    if isinstance(value, str) and value.strip():
-        text = value.strip()
-        if text.lstrip("-").isdigit():
-            return dt.datetime.fromtimestamp(int(text), dt.UTC)
-        try:
-            return parse_iso(text)
-        except ValueError:
-            pass
-        try:
-            from dateutil import parser
-
-            moment = parser.parse(text)
-        except (ValueError, OverflowError):
-            raise InvalidInput(f"run_at {value!r} is not a time: give a Unix timestamp or an ISO-8601 time") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    raise InvalidInput(f"run_at must be a Unix timestamp or a time string, got {value!r}")
+    try:
+        return parse_event_run_at(value)
+    except ActionError as exc:
+        raise InvalidInput(exc.message) from None
 
 
 def _fresh_details(run: Run) -> dict[str, Any]:
@@ -74,7 +57,7 @@ class Runs:
     def __repr__(self) -> str:
         return f"Runs({self.engine.store.runs.count()} runs)"
 
-    # -- reading -----------------------------------------------------------------------------------------------
+    # -- reading -------------------------------------------------------------------------------------------
     def get(self, run_id: str) -> Run:
         """One run.
 
@@ -116,8 +99,11 @@ class Runs:
         return self.queue.list(parent_run_id=task_run_id, kind=RunKind.ACTION)
 
     def describe_event(self, event_id: str) -> dict[str, Any]:
-        """What happened to an event, JSON-ready: ``run`` (its event run), ``task_runs`` (each with its
-        ``action_runs``) and ``child_event_ids``."""
+        """What happened to an event, JSON-ready.
+
+        Returns:
+            ``run`` (its event run), ``task_runs`` (each with its ``action_runs``) and ``child_event_ids``.
+        """
         event_run = self.event_run(event_id)
         task_runs = []
         for run in self.task_runs(event_id):
@@ -129,8 +115,9 @@ class Runs:
                 "actions": details.get("actions", []), "logs": details.get("logs", []),
                 "errors": details.get("errors", []), "output": details.get("output"),
                 "action_runs": [{
-                    "id": action.id, "type": action.details.get("type"), "options": action.details.get("options"),
-                    "meta": action.details.get("meta"), "status": action.status.value, "result": action.result,
+                    "id": action.id, "type": action.details.get("type"),
+                    "options": action.details.get("options"), "meta": action.details.get("meta"),
+                    "status": action.status.value, "result": action.result,
                     "error": action.error, "attempts": action.attempts, "run_at": action.run_at,
                     "started_at": action.started_at, "stopped_at": action.stopped_at,
                 } for action in self.action_runs(run.id)],
@@ -147,12 +134,12 @@ class Runs:
         }
 
     def purge(self, retention_days: int | None = None) -> int:
-        """Delete events complete for longer than ``retention_days`` (default: the setting) with their runs."""
+        """Delete events complete for longer than ``retention_days`` (default: the setting), with runs."""
         from .retention import purge
 
         return purge(self.engine, retention_days)
 
-    # -- changing ----------------------------------------------------------------------------------------------
+    # -- changing ------------------------------------------------------------------------------------------
     def retry(self, run_id: str) -> Run:
         """Queue a run again, discarding its result (spec §3.6).
 
@@ -221,21 +208,24 @@ class Runs:
         ids = [task_id] if task_id is not None else list(task_ids) if task_ids is not None else None
         if not (isinstance(topic, str) and origin_only(topic) and topic.startswith("mechanic/user/") and ids):
             validate_user_topic(topic)
-        moment = parse_run_at(run_at, self.engine.clock.now())
+        moment = parse_run_at(run_at)
         event = new_event(self.engine, topic, data, parent_id=parent_id, source=USER_SOURCE)
         changes = Changes()
-        changes.events.append(NewEvent(event, task_ids=ids, origin_task_id=ids[0] if ids and len(ids) == 1 else None,
+        origin = ids[0] if ids and len(ids) == 1 else None
+        changes.events.append(NewEvent(event, task_ids=ids, origin_task_id=origin,
                                        run_at=isoformat(moment) if moment else None))
         self.queue.commit(changes)
         return event
 
-    # -- event filters -----------------------------------------------------------------------------------------
+    # -- event filters -------------------------------------------------------------------------------------
     def filters(self) -> list[dict[str, Any]]:
         """Every event filter (``name``, ``source``)."""
         return self.engine.store.runs.filters()
 
     def add_filter(self, name: str, source: str) -> dict[str, Any]:
-        """Create or replace an event filter: Liquid with ``event``, ``shop`` and ``cache``; ``false`` stops events.
+        """Create or replace an event filter (Liquid seeing ``event``, ``shop``, ``cache``).
+
+        An event is stopped when a filter renders ``false``.
 
         Raises:
             InvalidInput: an empty name, or Liquid that does not parse.
@@ -247,8 +237,8 @@ class Runs:
         try:
             parse_template(source)
         except Exception as exc:  # noqa: BLE001 - reported to the user as invalid input
-            raise InvalidInput(f"event filter {name!r} does not parse: {getattr(exc, 'message', None) or exc}") \
-                from None
+            message = getattr(exc, "message", None) or exc
+            raise InvalidInput(f"event filter {name!r} does not parse: {message}") from None
         return self.engine.store.runs.put_filter(name.strip(), source, self.queue.now())
 
     def remove_filter(self, name: str) -> None:

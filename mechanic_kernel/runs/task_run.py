@@ -1,4 +1,4 @@
-"""Task runs: render the task's current code for the live event, record what it said, queue its actions (§3.2)."""
+"""Task runs: render the task's current code for the live event, record the output, queue actions (§3.2)."""
 
 from __future__ import annotations
 
@@ -82,8 +82,8 @@ async def perform(engine: Engine, run: Run, executor: Executor | None) -> Change
     elif event.topic == PERFORM_TOPIC:
         previous = engine.queue.get(engine.store.runs.route(event.id)["origin_run_id"] or "")
         if previous is not None and previous.kind is RunKind.TASK and _same_results(record, previous.details):
-            error = ("loop detected: this mechanic/actions/perform run rendered exactly what the run before it "
-                     "did, so it was stopped (spec §3.8)")
+            error = ("loop detected: this mechanic/actions/perform run rendered exactly what the run before "
+                     "it did, so it was stopped (spec §3.8)")
     now = engine.queue.now()
     if error is not None:
         changes.move(run, RunStatus.FAILED, stopped_at=now, error=error, result=None, details=record)
@@ -99,7 +99,8 @@ async def perform(engine: Engine, run: Run, executor: Executor | None) -> Change
     return changes
 
 
-def plan_action_runs(engine: Engine, run: Run, task: Any, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def plan_action_runs(engine: Engine, run: Run, task: Any,
+                     actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One action run per rendered action, in rendered order.
 
     In a sequence only the first is due; the others wait (scheduled, no ``run_at``) until the one before

@@ -1,4 +1,4 @@
-"""The worker: claims due runs and performs them, by hand (``step``), until idle, or as a server's loop (``work``).
+"""The worker: performs due runs by hand (``step``), until idle, or as a server's loop (``work``).
 
 The recipe: ``work()`` → ``claim()`` → ``perform()`` → the run's module commits its outcome, repeated while
 a slot is free. The clock decides what is due, so tests move a FrozenClock and step; nothing sleeps.
@@ -7,8 +7,8 @@ a slot is free. The clock decides what is due, so tests move a FrozenClock and s
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import concurrent.futures
+import datetime as dt
 import threading
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING
@@ -107,7 +107,8 @@ class Worker:
                     break
                 self.started += 1
                 more = max_runs is None or len(done) + 1 < max_runs
-                following = await perform(self.engine, run, self._render_executor(), claim_next=1 if more else 0)
+                following = await perform(self.engine, run, self._render_executor(),
+                                          claim_next=1 if more else 0)
                 done.append(run)
             return done
 
@@ -129,7 +130,7 @@ class Worker:
             loop.call_soon_threadsafe(event.set)
 
     async def work(self, stop: asyncio.Event | None = None) -> None:
-        """Perform runs as they come due, ``concurrency`` at a time, until ``stop`` is set or the task is cancelled.
+        """Perform runs as they come due, ``concurrency`` at a time, until ``stop`` is set or it is cancelled.
 
         Renders run on a thread pool so the loop (a server's) keeps answering requests meanwhile.
         """
@@ -141,7 +142,7 @@ class Worker:
                 self._wake.clear()
                 await self._maybe_purge()
                 free = self.concurrency - len(running)
-                # One transaction claims every free slot's run; after that each slot's commit claims its next run.
+                # One transaction claims a run for every free slot; then each slot's commit claims its next.
                 for run in await self.engine.queue.aclaim(limit=free) if free > 0 else []:
                     task = asyncio.ensure_future(self._slot(run, stop))
                     running.add(task)

@@ -39,18 +39,20 @@ class CacheStore:
         """Read-modify-write one key in a single transaction of the writer thread.
 
         ``change(found, value)`` returns ``(op, new_value_or_expiry, result)``: op ``"put"`` stores
-        ``(value, expires_at)``, ``"del"`` deletes the key. What it raises reaches the caller, nothing written.
+        ``(value, expires_at)``, ``"del"`` deletes the key. What it raises reaches the caller; nothing is
+        written then.
         """
 
         def work(conn: sqlite3.Connection) -> T:
-            row = conn.execute("SELECT value FROM cache WHERE key = ? AND expires_at > ?", (key, now)).fetchone()
+            row = conn.execute("SELECT value FROM cache WHERE key = ? AND expires_at > ?",
+                               (key, now)).fetchone()
             op, payload, result = change(row is not None, None if row is None else json.loads(row[0]))
             if op == "del":
                 conn.execute("DELETE FROM cache WHERE key = ?", (key,))
             else:
                 value, expires_at = payload
-                conn.execute("INSERT INTO cache (key, value, expires_at) VALUES (?,?,?) ON CONFLICT (key) DO UPDATE"
-                             " SET value = excluded.value, expires_at = excluded.expires_at",
+                conn.execute("INSERT INTO cache (key, value, expires_at) VALUES (?,?,?) ON CONFLICT (key) "
+                             "DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
                              (key, json.dumps(value, ensure_ascii=False), expires_at))
             conn.execute("DELETE FROM cache WHERE expires_at <= ?", (now,))
             return result
@@ -67,7 +69,8 @@ class CacheStore:
 
     def endpoint(self, endpoint_id: str) -> dict[str, Any] | None:
         """One endpoint, or None."""
-        row = self.db.query_one("SELECT id, key, created_at FROM cache_endpoints WHERE id = ?", (endpoint_id,))
+        row = self.db.query_one("SELECT id, key, created_at FROM cache_endpoints WHERE id = ?",
+                                (endpoint_id,))
         return dict(row) if row else None
 
     def endpoints(self) -> list[dict[str, Any]]:

@@ -57,13 +57,14 @@ def insert_run(conn: sqlite3.Connection, run: dict[str, Any]) -> None:
 
 def insert_event_run(conn: sqlite3.Connection, event_id: str, created_at: str, run_at: str | None = None,
                      now: str | None = None) -> str:
-    """Insert the event run of a new event: due at once, or scheduled when ``run_at`` is later than ``now``."""
+    """Insert the event run of a new event: due at once, or scheduled when ``run_at`` is after ``now``."""
     run_id = str(uuid.uuid4())
     scheduled = run_at is not None and now is not None and run_at > now
     insert_run(conn, {
-        "id": run_id, "kind": "event", "status": "scheduled" if scheduled else "due", "priority": EVENT_PRIORITY,
-        "event_id": event_id, "position": 0, "run_at": run_at if scheduled else created_at,
-        "enqueued_at": None if scheduled else created_at, "attempts": 0, "details": {}, "created_at": created_at,
+        "id": run_id, "kind": "event", "status": "scheduled" if scheduled else "due",
+        "priority": EVENT_PRIORITY, "event_id": event_id, "position": 0,
+        "run_at": run_at if scheduled else created_at, "enqueued_at": None if scheduled else created_at,
+        "attempts": 0, "details": {}, "created_at": created_at,
     })
     return run_id
 
@@ -74,14 +75,15 @@ def insert_event(conn: sqlite3.Connection, event: Any, *, task_ids: list[str] | 
     """Insert an event, its route and its event run in the caller's transaction; return the event run id."""
     conn.execute(_INSERT_EVENT, _event_values(event))
     if task_ids is not None or origin_task_id or origin_run_id:
-        conn.execute("INSERT INTO event_routes (event_id, task_ids, origin_task_id, origin_run_id) VALUES (?,?,?,?)",
+        conn.execute("INSERT INTO event_routes (event_id, task_ids, origin_task_id, origin_run_id) "
+                     "VALUES (?,?,?,?)",
                      (event.id, _dump(task_ids), origin_task_id, origin_run_id))
     return insert_event_run(conn, event.id, event.created_at, run_at=run_at, now=now)
 
 
 def update_run(conn: sqlite3.Connection, run_id: str, sources: Iterable[str], target: str,
                **fields: Any) -> bool:
-    """Move a run to ``target`` if its status is one of ``sources``, setting ``fields``; False when it was not.
+    """Move a run to ``target`` if its status is one of ``sources``, setting ``fields``; else return False.
 
     The ``WHERE status IN (...)`` makes every change a compare-and-set, so a run another worker (or process)
     changed meanwhile is left alone.
@@ -94,7 +96,8 @@ def update_run(conn: sqlite3.Connection, run_id: str, sources: Iterable[str], ta
         assignments.append(f"{key} = ?")
         values.append(_dump(value) if key in _JSON_COLUMNS else value)
     cursor = conn.execute(
-        f"UPDATE runs SET {', '.join(assignments)} WHERE id = ? AND status IN ({', '.join('?' * len(sources))})",
+        f"UPDATE runs SET {', '.join(assignments)} "
+        f"WHERE id = ? AND status IN ({', '.join('?' * len(sources))})",
         [*values, run_id, *sources])
     return cursor.rowcount == 1
 
@@ -130,7 +133,9 @@ class RunStore:
 
     def claim(self, now: str, kinds: tuple[str, ...] | None = None, limit: int = 1
               ) -> Future[list[dict[str, Any]]]:
-        """Make runs whose time has come due, then start the ``limit`` most urgent due runs (most urgent first).
+        """Make runs whose time has come due, then start the ``limit`` most urgent due runs.
+
+        The runs come back most urgent first.
 
         Both happen in one transaction of the writer thread (``BEGIN IMMEDIATE``), and the start is an
         ``UPDATE … WHERE status = 'due'``, so two workers, even in two processes, never start the same run.
@@ -148,8 +153,8 @@ class RunStore:
              newest_first: bool = False) -> list[dict[str, Any]]:
         """Runs matching every given filter, in creation order (or newest first)."""
         clauses, params = [], []
-        for column, value in (("status", status), ("kind", kind), ("event_id", event_id), ("task_id", task_id),
-                              ("parent_run_id", parent_run_id)):
+        for column, value in (("status", status), ("kind", kind), ("event_id", event_id),
+                              ("task_id", task_id), ("parent_run_id", parent_run_id)):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
@@ -167,13 +172,14 @@ class RunStore:
 
     def next_run_at(self) -> str | None:
         """The earliest ``run_at`` of a scheduled run (the worker sleeps until then at most)."""
-        row = self.db.query_one("SELECT min(run_at) FROM runs WHERE status = 'scheduled' AND run_at IS NOT NULL")
+        row = self.db.query_one("SELECT min(run_at) FROM runs "
+                                "WHERE status = 'scheduled' AND run_at IS NOT NULL")
         return row[0] if row else None
 
     def route(self, event_id: str) -> dict[str, Any]:
         """How an event is routed: ``task_ids`` (list or None), ``origin_task_id``, ``origin_run_id``."""
-        row = self.db.query_one("SELECT task_ids, origin_task_id, origin_run_id FROM event_routes WHERE event_id = ?",
-                                (event_id,))
+        row = self.db.query_one("SELECT task_ids, origin_task_id, origin_run_id FROM event_routes "
+                                "WHERE event_id = ?", (event_id,))
         if row is None:
             return {"task_ids": None, "origin_task_id": None, "origin_run_id": None}
         return {"task_ids": None if row["task_ids"] is None else json.loads(row["task_ids"]),
@@ -195,7 +201,8 @@ class RunStore:
         filter_id = str(uuid.uuid4())
         self.db.write_sync(lambda conn: conn.execute(
             "INSERT INTO event_filters (id, name, source, created_at) VALUES (?,?,?,?) "
-            "ON CONFLICT (name) DO UPDATE SET source = excluded.source", (filter_id, name, source, created_at)))
+            "ON CONFLICT (name) DO UPDATE SET source = excluded.source",
+            (filter_id, name, source, created_at)))
         return next(item for item in self.filters() if item["name"] == name)
 
     def remove_filter(self, name: str) -> bool:
@@ -213,9 +220,11 @@ class RunStore:
         rows = self.db.query(
             "WITH RECURSIVE tree(root, id, depth) AS ("
             "  SELECT id, id, 0 FROM events WHERE created_at < :cutoff"
-            "  UNION ALL SELECT tree.root, e.id, tree.depth + 1 FROM events e JOIN tree ON e.parent_id = tree.id"
+            "  UNION ALL SELECT tree.root, e.id, tree.depth + 1"
+            "  FROM events e JOIN tree ON e.parent_id = tree.id"
             "  WHERE tree.depth < :generations)"
-            " SELECT tree.root FROM tree JOIN events e ON e.id = tree.id LEFT JOIN runs r ON r.event_id = tree.id"
+            " SELECT tree.root FROM tree JOIN events e ON e.id = tree.id"
+            " LEFT JOIN runs r ON r.event_id = tree.id"
             " GROUP BY tree.root"
             " HAVING sum(CASE WHEN r.status IN ('scheduled', 'due', 'started') THEN 1 ELSE 0 END) = 0"
             "  AND max(max(e.created_at, coalesce(r.stopped_at, ''))) < :cutoff"

@@ -1,4 +1,4 @@
-"""Helpers of the echo/event/cache action tests: a frozen-clock workbench, tasks, events, the worker stepped."""
+"""Helpers of the echo, event and cache action tests: a frozen-clock workbench, tasks, events."""
 
 from __future__ import annotations
 

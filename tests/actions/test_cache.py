@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 from collections.abc import Iterator
 
 import pytest
@@ -86,7 +85,8 @@ def test_87_values_over_256_kb_fail(bench) -> None:
     with pytest.raises(ActionError, match="limit is 262144"):
         parse_command(["set", "big", "x" * MAX_VALUE_BYTES])
     parse_command(["set", "fits", "x" * (MAX_VALUE_BYTES - 2)])
-    (action,) = run_cache(bench, '{% capture big %}{% for i in (1..27000) %}0123456789{% endfor %}{% endcapture %}'
+    (action,) = run_cache(bench, '{% capture big %}{% for i in (1..27000) %}0123456789{% endfor %}'
+                                 '{% endcapture %}'
                                  '{% action "cache", "set", "big", big %}')
     assert action.status is RunStatus.FAILED and "bytes of JSON" in action.error
 
@@ -107,7 +107,8 @@ def test_89_for_loop_over_the_cache(bench) -> None:
 
 def test_del_returns_how_many_keys_went(bench) -> None:
     run_cache(bench, '{% action "cache", "set", "gone", 1 %}')
-    removed, missing = run_cache(bench, '{% action "cache", "del", "gone" %}', '{% action "cache", "del", "gone" %}')
+    removed, missing = run_cache(bench, '{% action "cache", "del", "gone" %}',
+                                 '{% action "cache", "del", "gone" %}')
     assert (removed.result, missing.result) == (1, 0) and bench.cache.get("gone") is None
 
 

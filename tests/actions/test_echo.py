@@ -23,7 +23,8 @@ def bench(tmp_path) -> Iterator:
     workbench.close()
 
 
-@pytest.mark.parametrize("options", [{"foo": "bar"}, ["foo", "bar", "baz"], "foo", 1, None, True, {"a": [1, {}]}])
+@pytest.mark.parametrize("options", [{"foo": "bar"}, ["foo", "bar", "baz"], "foo", 1, None, True,
+                                     {"a": [1, {}]}])
 def test_result_is_the_options_as_given(options, make_context) -> None:
     ACTION.validate(options)
     assert asyncio.run(ACTION.perform(options, make_context())) == options

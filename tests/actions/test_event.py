@@ -52,7 +52,8 @@ def test_76_missing_data_is_null(bench) -> None:
     assert child.data is None
 
 
-@pytest.mark.parametrize("topic", ["shopify/orders/create", "mechanic/user/trigger", "user/foo", "user/Foo/bar"])
+@pytest.mark.parametrize("topic", ["shopify/orders/create", "mechanic/user/trigger", "user/foo",
+                                   "user/Foo/bar"])
 def test_77_non_user_topic_fails(bench, topic: str) -> None:
     make_task(bench, '{% action "event", topic: t, data: 1 %}'.replace("t,", f'"{topic}",'))
     event = fire(bench)
@@ -71,7 +72,8 @@ def test_78_task_id_and_task_ids_together_fail(bench) -> None:
 def test_79_task_id_delivers_only_to_that_task(bench) -> None:
     a = make_task(bench, "{% log 'a' %}", "user/foo/bar", name="A")
     b = make_task(bench, "{% log 'b' %}", "user/foo/bar", name="B")
-    make_task(bench, '{% action "event", topic: "user/foo/bar", data: 1, task_id: "' + a.id + '" %}', name="src")
+    make_task(bench, '{% action "event", topic: "user/foo/bar", data: 1, task_id: "' + a.id + '" %}',
+              name="src")
     event = fire(bench)
     (child,) = children(bench, event.id)
     assert [run.task_id for run in bench.runs.task_runs(child.id)] == [a.id]
@@ -90,7 +92,8 @@ def test_79_restricted_task_offsets_apply(bench) -> None:
 
 def test_80_future_run_at_schedules_the_event_past_runs_now(bench) -> None:
     make_task(bench, "{% log 'heard' %}", "user/foo/bar")
-    make_task(bench, '{% action "event", topic: "user/foo/bar", data: "later", run_at: "2026-03-02T12:00:00Z" %}'
+    make_task(bench, '{% action "event", topic: "user/foo/bar", data: "later", '
+                     'run_at: "2026-03-02T12:00:00Z" %}'
                      '{% action "event", topic: "user/foo/bar", data: "now", run_at: 1000 %}')
     event = fire(bench)
     by_data = {child.data: child for child in children(bench, event.id)}

@@ -1,4 +1,4 @@
-"""The CLI contract of runs: ``events show`` task runs, ``runs list/retry``, ``events cancel``, ``worker run``."""
+"""The runs CLI contract: ``events show`` task runs, ``runs list/retry``, ``events cancel``, ``worker``."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ def run(capsys, *argv: str):
 
 def seed(home: Path, script: str = '{% action "echo", event.data %}{% log "hi" %}') -> tuple[str, str]:
     with Workbench(home) as bench:
-        task = bench.tasks.create("Echo", script=script, subscriptions=["user/webhook/test"], check_preview=False)
+        task = bench.tasks.create("Echo", script=script, subscriptions=["user/webhook/test"],
+                                  check_preview=False)
         event = bench.emit_event("user/webhook/test", {"a": 1})
         return task.id, event.id
 
@@ -40,7 +41,8 @@ def test_worker_run_until_idle_then_events_show_lists_task_runs(capsys, home: Pa
     assert status == 0 and shown["id"] == event_id and shown["data"] == {"a": 1}
     (task_run,) = shown["task_runs"]
     assert TASK_RUN_FIELDS <= set(task_run)
-    assert task_run["task_id"] == task_id and task_run["task_name"] == "Echo" and task_run["status"] == "succeeded"
+    assert task_run["task_id"] == task_id and task_run["task_name"] == "Echo"
+    assert task_run["status"] == "succeeded"
     assert task_run["logs"] == ["hi"] and task_run["errors"] == []
     assert task_run["actions"][0]["type"] == "echo"
     (action_run,) = task_run["action_runs"]

@@ -16,8 +16,8 @@ def make_task(bench: Workbench, script: str, subscriptions: str | list[str] = TO
               **fields: Any) -> Any:
     """Create an enabled task (no preview check, so scripts that error on purpose are accepted)."""
     lines = [subscriptions] if isinstance(subscriptions, str) else subscriptions
-    return bench.tasks.create(name or f"task {len(bench.tasks.list()) + 1}", script=script, subscriptions=lines,
-                              check_preview=False, **fields)
+    return bench.tasks.create(name or f"task {len(bench.tasks.list()) + 1}", script=script,
+                              subscriptions=lines, check_preview=False, **fields)
 
 
 def fire(bench: Workbench, topic: str = TOPIC, data: Any = None, **kwargs: Any) -> Any:

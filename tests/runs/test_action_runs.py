@@ -169,7 +169,8 @@ def test_62_without_sequencing_one_failure_does_not_stop_the_others(bench) -> No
 
 def test_63_perform_events_go_to_the_generating_task_only(bench) -> None:
     generator = make_task(bench, "{% if event.topic == 'user/test/run' %}"
-                                 "{% action 'cache', 'set', 'a', 1 %}{% action 'cache', 'set', 'bad key!', 1 %}"
+                                 "{% action 'cache', 'set', 'a', 1 %}"
+                                 "{% action 'cache', 'set', 'bad key!', 1 %}"
                                  "{% endif %}", ["user/test/run", PERFORM], name="generator")
     bystander = make_task(bench, '{% log "heard" %}', PERFORM, name="bystander")
     event = fire(bench)
@@ -197,7 +198,8 @@ def test_64_follow_up_run_sees_the_action_and_its_outcome(bench) -> None:
 
 
 def test_65_perform_event_false_suppresses_the_follow_up(bench) -> None:
-    make_task(bench, "{% action 'cache', 'set', 'a', 1, __perform_event: false %}", ["user/test/run", PERFORM])
+    make_task(bench, "{% action 'cache', 'set', 'a', 1, __perform_event: false %}",
+              ["user/test/run", PERFORM])
     event = fire(bench)
     (action,) = action_runs(bench, only_task_run(bench, event.id))
     assert action.status is RunStatus.SUCCEEDED and events_of(bench, PERFORM) == []

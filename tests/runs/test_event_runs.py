@@ -29,7 +29,8 @@ def test_39_one_task_run_per_enabled_subscribed_task(bench) -> None:
     assert disabled.id not in {run.task_id for run in runs} and other.id not in {run.task_id for run in runs}
     assert all(run.status is RunStatus.SUCCEEDED for run in runs)
     event_run = bench.runs.event_run(event.id)
-    assert event_run.status is RunStatus.SUCCEEDED and sorted(event_run.result) == sorted(run.id for run in runs)
+    assert event_run.status is RunStatus.SUCCEEDED
+    assert sorted(event_run.result) == sorted(run.id for run in runs)
 
 
 def test_39_an_event_nobody_answers_still_exists(bench) -> None:
@@ -67,7 +68,8 @@ def test_subscribed_twice_with_offsets_gets_two_task_runs(bench, clock) -> None:
     assert statuses == ["scheduled", "succeeded"]
 
 
-@pytest.mark.parametrize("output", ["false", "  false  ", "\n\nfalse\n", "{% if true %}\n  false\n{% endif %}"])
+@pytest.mark.parametrize("output", ["false", "  false  ", "\n\nfalse\n",
+                                    "{% if true %}\n  false\n{% endif %}"])
 def test_45_filter_rendering_false_stops_the_event(bench, output: str) -> None:
     make_task(bench, '{% log "ran" %}', TOPIC)
     bench.runs.add_filter("skip", output)
@@ -145,7 +147,8 @@ def test_74_error_only_task_hears_every_task_error_mixed_task_only_its_own(bench
     fire(bench, TOPIC)
     errors = events_of(bench, "mechanic/errors/task")
     assert sorted(event.data["task"]["name"] for event in errors) == ["failing", "mixed"]
-    heard = {event.data["task"]["name"]: {run.task_id for run in task_runs(bench, event.id)} for event in errors}
+    heard = {event.data["task"]["name"]: {run.task_id for run in task_runs(bench, event.id)}
+             for event in errors}
     assert heard["failing"] == {only_errors.id}
     assert heard["mixed"] == {only_errors.id, mixed.id}
     assert failing.id not in heard["mixed"]

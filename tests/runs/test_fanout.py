@@ -28,7 +28,8 @@ def test_50_fan_out_makes_154_events(bench) -> None:
     assert len(bench.list_events(limit=None)) == 154
     assert [len([e for e in events_of(bench, "user/fan/out") if e.data == n]) for n in range(1, 6)] == \
         [1, 2, 6, 24, 120]
-    echoes = [run for run in bench.runs.list(kind=RunKind.ACTION, limit=None) if run.details["type"] == "echo"]
+    echoes = [run for run in bench.runs.list(kind=RunKind.ACTION, limit=None)
+              if run.details["type"] == "echo"]
     assert len(echoes) == 120
     assert all(run.status is RunStatus.SUCCEEDED for run in bench.runs.list(limit=None))
     assert {(run.result["event_data"], run.result["parent_event_data"]) for run in echoes} == {(5, 4)}

@@ -1,5 +1,7 @@
-"""Task runs: rendering the live event, logs, errors, failures, retries, the loop guard (statements 51, 53–56,
-59, 68–71, 75)."""
+"""Task runs: the live event, logs, errors, failures, retries, the loop guard.
+
+Statements 51, 53–56, 59, 68–71, 75.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +36,8 @@ def test_54_error_object_fails_the_run_and_drops_its_actions(bench) -> None:
 def test_55_rendering_goes_on_after_an_error_object(bench) -> None:
     make_task(bench, '{% error "e" %}{% log "after" %}')
     run = only_task_run(bench, fire(bench).id)
-    assert run.status is RunStatus.FAILED and run.details["logs"] == ["after"] and run.details["errors"] == ["e"]
+    assert run.status is RunStatus.FAILED
+    assert run.details["logs"] == ["after"] and run.details["errors"] == ["e"]
 
 
 def test_56_syntax_error_fails_with_line_and_raises_errors_task(bench) -> None:
@@ -70,7 +73,8 @@ def test_51_event_parent_chain_of_a_live_event(bench) -> None:
                      "{% log event.parent.data %}"
                      "{% log event.parent.parent.parent.parent.parent.data %}"
                      "{% log event.parent.parent.parent.parent.parent.parent.data %}"
-                     "{% if event.data < 6 %}{% action 'event', topic: 'user/test/run', data: event.data | plus: 1 %}"
+                     "{% if event.data < 6 %}"
+                     "{% action 'event', topic: 'user/test/run', data: event.data | plus: 1 %}"
                      "{% endif %}")
     root = fire(bench, data=0)
     runs = [only_task_run(bench, event.id) for event in events_sorted(bench)]

@@ -80,7 +80,7 @@ def test_run_summary_has_mechanic_fields(bench, clock) -> None:
     make_task(bench, '{% action "echo", "x" %}')
     event = fire(bench)
     summary = only_task_run(bench, event.id).summary()
-    assert set(summary) == {"id", "ok", "error", "result", "result_meta", "run_at", "enqueued_at", "started_at",
-                            "stopped_at", "elapsed_time_ms", "attempts"}
+    assert set(summary) == {"id", "ok", "error", "result", "result_meta", "run_at", "enqueued_at",
+                            "started_at", "stopped_at", "elapsed_time_ms", "attempts"}
     assert summary["ok"] is True and summary["elapsed_time_ms"] == 0  # the frozen clock did not move
     assert dt.datetime.fromisoformat(summary["run_at"].replace("Z", "+00:00")) == clock.now()

@@ -70,8 +70,9 @@ def test_library_contact_form_task_over_http(bench: Workbench, http_url: str) ->
     if not task.enabled:
         task = bench.tasks.enable(task.id)
     webhook = bench.webhooks.create("Contact form", "user/webhook/form")
-    form = {"form_type": "contact", "utf8": "✓", "contact[Name]": "Ann Example", "contact[Email]": "ann@example.com",
-            "contact[Phone Number]": "555-0100", "contact[Message]": "Hello, there"}
+    form = {"form_type": "contact", "utf8": "✓", "contact[Name]": "Ann Example",
+            "contact[Email]": "ann@example.com", "contact[Phone Number]": "555-0100",
+            "contact[Message]": "Hello, there"}
     with httpx.Client(trust_env=False, timeout=30) as client:
         response = client.post(f"{http_url}/mechanic/webhooks/{webhook.id}", data=form)
     assert response.status_code == 204
