@@ -175,12 +175,8 @@ class Workbench:
         note = read_server_note(self.home)
         if reuse and note and note.get("pid") != os.getpid():
             return str(note["url"])
-        self._embedded = EmbeddedServer(self, host, port, background=self._background_jobs())
+        self._embedded = EmbeddedServer(self, host, port, background=[self.worker.work] if worker else [])
         return self._embedded.start()
-
-    def _background_jobs(self) -> list[Any]:
-        """Coroutine factories a server of this workbench runs beside its HTTP handlers (the worker)."""
-        return [self.worker.work]
 
     def stop(self) -> None:
         """Stop the server started by :meth:`serve`, if any."""

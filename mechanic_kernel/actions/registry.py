@@ -18,6 +18,8 @@ BUILTIN_MODULES = [
 ]
 
 _registry: dict[str, ActionType] = {}
+_builtins: dict[str, ActionType] = {}
+_builtins_loaded = False
 
 
 def register_action(action: ActionType, *, replace: bool = False) -> None:
@@ -26,17 +28,27 @@ def register_action(action: ActionType, *, replace: bool = False) -> None:
     Raises:
         ValueError: when a type of that name exists and ``replace`` is False.
     """
+    _load_builtins()
     if action.name in _registry and not replace:
         raise ValueError(f"action type {action.name!r} is already registered; pass replace=True to override it")
     _registry[action.name] = action
 
 
 def unregister_action(name: str) -> None:
-    """Remove an action type (tests use it to drop a handler they registered)."""
-    _registry.pop(name, None)
+    """Remove a registered type; a built-in that was replaced comes back."""
+    _load_builtins()
+    if name in _builtins:
+        _registry[name] = _builtins[name]
+    else:
+        _registry.pop(name, None)
 
 
 def _load_builtins() -> None:
+    # Lazy, so that importing the registry does not import every action type's dependencies.
+    global _builtins_loaded
+    if _builtins_loaded:
+        return
+    _builtins_loaded = True
     for module_name in BUILTIN_MODULES:
         try:
             module = importlib.import_module(module_name)
@@ -44,6 +56,7 @@ def _load_builtins() -> None:
             if exc.name != module_name:
                 raise
             continue  # a built-in not written yet
+        _builtins[module.ACTION.name] = module.ACTION
         _registry.setdefault(module.ACTION.name, module.ACTION)
 
 
@@ -53,8 +66,7 @@ def action_type(name: str) -> ActionType:
     Raises:
         ActionError: for types with no local handler (shopify, ftp, integrations…), saying so plainly.
     """
-    if not _registry:
-        _load_builtins()
+    _load_builtins()
     try:
         return _registry[name]
     except KeyError:
@@ -66,6 +78,5 @@ def action_type(name: str) -> ActionType:
 
 def action_types() -> list[str]:
     """Names of every registered type."""
-    if not _registry:
-        _load_builtins()
+    _load_builtins()
     return sorted(_registry)
