@@ -1,1 +1,13 @@
-"""Widgets."""
+"""Jupyter widgets over a mechanic-kernel workbench: webhooks, settings, task editor, request tester, activity.
+
+Each panel is a class whose ``widget`` a notebook displays (displaying the panel object does the same) and
+whose methods do what its buttons do. ``home()`` opens them all in one tabbed dashboard.
+"""
+
+from __future__ import annotations
+
+from .activity import RecentActivity
+from .request_tester import RequestTester
+from .webhooks import WebhooksPanel
+
+__all__ = ["RecentActivity", "RequestTester", "WebhooksPanel"]
