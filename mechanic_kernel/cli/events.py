@@ -21,6 +21,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     listing.add_argument("--topic")
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--search", help="an event id, a request id, or text in the topic or data")
+    listing.add_argument("--runs", action="store_true",
+                         help="add each event's run status and the status of each of its task runs")
     listing.set_defaults(run=_list)
     show = sub.add_parser("show", help="one event with its data and raw request", parents=[common])
     show.add_argument("id", metavar="ID_OR_REQUEST_ID")
@@ -36,8 +38,19 @@ def _list(args: argparse.Namespace) -> int:
     with open_workbench(args) as workbench:
         events = workbench.list_events(topic=args.topic, limit=args.limit, search=args.search)
         rows = [{field: getattr(event, field) for field in LIST_FIELDS} for event in events]
+        if args.runs:  # per-task status (statement 139); opt-in so the default row keeps its fields
+            statuses = workbench.runs.statuses([event.id for event in events])
+            rows = [row | statuses.get(row["id"], {}) for row in rows]
+            emit(args, rows, lambda rows: table([_with_runs_text(row) for row in rows],
+                                                [*LIST_FIELDS, "status", "runs"]))
+            return 0
         emit(args, rows, lambda rows: table(rows, LIST_FIELDS))
     return 0
+
+
+def _with_runs_text(row: dict[str, Any]) -> dict[str, Any]:
+    runs = ", ".join(f"{run['task_name']}: {run['status']}" for run in row.get("task_runs", []))
+    return row | {"runs": runs}
 
 
 def event_record(workbench: Any, event_id: str) -> dict[str, Any]:

@@ -133,6 +133,18 @@ class Runs:
             "child_event_ids": self.engine.store.runs.children_of(event_id),
         }
 
+    def statuses(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Per event: ``status`` (of its event run) and ``task_runs`` (``task_id, task_name, status`` each)."""
+        overview: dict[str, dict[str, Any]] = {event_id: {"status": None, "task_runs": []} for event_id in event_ids}
+        for row in self.engine.store.runs.event_overview(event_ids):
+            entry = overview[row["event_id"]]
+            if row["kind"] == RunKind.EVENT.value:
+                entry["status"] = row["status"]
+            else:
+                entry["task_runs"].append({"task_id": row["task_id"], "task_name": row["details"].get("task_name"),
+                                           "status": row["status"]})
+        return overview
+
     def purge(self, retention_days: int | None = None) -> int:
         """Delete events complete for longer than ``retention_days`` (default: the setting), with runs."""
         from .retention import purge

@@ -185,6 +185,15 @@ class RunStore:
         return {"task_ids": None if row["task_ids"] is None else json.loads(row["task_ids"]),
                 "origin_task_id": row["origin_task_id"], "origin_run_id": row["origin_run_id"]}
 
+    def event_overview(self, event_ids: list[str]) -> list[dict[str, Any]]:
+        """``event_id, kind, status, task_id, details`` of the event and task runs of these events, in order."""
+        if not event_ids:
+            return []
+        marks = ", ".join("?" * len(event_ids))
+        rows = self.db.query(f"SELECT event_id, kind, status, task_id, details FROM runs WHERE event_id IN ({marks})"
+                             " AND kind IN ('event', 'task') ORDER BY seq", tuple(event_ids))
+        return [{**dict(row), "details": json.loads(row["details"])} for row in rows]
+
     def children_of(self, event_id: str) -> list[str]:
         """Ids of the child events of an event, oldest first."""
         return [row[0] for row in self.db.query("SELECT id FROM events WHERE parent_id = ? ORDER BY seq",

@@ -92,3 +92,17 @@ def test_events_cancel(capsys, home: Path) -> None:
     assert performed == []
     status, _, err = run(capsys, "events", "cancel", event_id, "--home", str(home))
     assert status == 1 and "cannot be cancelled" in err
+
+
+def test_139_events_list_shows_per_task_status(capsys, home: Path) -> None:
+    task_id, event_id = seed(home)
+    status, rows, _ = run(capsys, "events", "list", "--runs", "--home", str(home), "--json")
+    assert status == 0 and rows[0]["id"] == event_id and rows[0]["status"] == "due" and rows[0]["task_runs"] == []
+    run(capsys, "worker", "run", "--until-idle", "--home", str(home))
+    _, rows, _ = run(capsys, "events", "list", "--runs", "--home", str(home), "--json")
+    assert rows[0]["status"] == "succeeded"
+    assert rows[0]["task_runs"] == [{"task_id": task_id, "task_name": "Echo", "status": "succeeded"}]
+    _, text, _ = run(capsys, "events", "list", "--runs", "--home", str(home))
+    assert "Echo: succeeded" in text
+    _, plain, _ = run(capsys, "events", "list", "--home", str(home), "--json")
+    assert set(plain[0]) == {"id", "topic", "created_at", "webhook_id", "webhook_request_id"}

@@ -185,3 +185,16 @@ def test_140_scheduled_event_can_be_cancelled_started_one_cannot(bench, clock) -
 def test_cancel_by_request_id_of_a_webhook_event(bench) -> None:
     with pytest.raises(Exception, match="no event"):
         bench.runs.cancel_event("nope")
+
+
+def test_48_run_text_event_data_is_the_text(bench) -> None:
+    task = make_task(bench, "{% log event.data %}", "mechanic/user/text")
+    event = fire(bench, "mechanic/user/text", "drink me!", task_id=task.id)
+    assert task_runs(bench, event.id)[0].details["logs"] == ["drink me!"]
+
+
+def test_49_user_form_values_in_input_and_event_data(bench) -> None:
+    task = make_task(bench, "{% log input.the_big_event %}{% log event.data.the_big_event %}",
+                     "mechanic/user/form")
+    event = fire(bench, "mechanic/user/form", {"the_big_event": "2026-05-01"}, task_id=task.id)
+    assert task_runs(bench, event.id)[0].details["logs"] == ["2026-05-01", "2026-05-01"]
