@@ -16,6 +16,7 @@ from mechanic_kernel.liquid.filters import crypto
 from mechanic_kernel.liquid.filters import data
 from mechanic_kernel.liquid.filters import date
 from mechanic_kernel.liquid.filters import hash
+from mechanic_kernel.liquid.filters import money
 from mechanic_kernel.liquid.filters import regex
 from mechanic_kernel.liquid.filters import shopify
 from mechanic_kernel.liquid.filters import string
@@ -71,6 +72,11 @@ def register(env: Environment) -> None:
     env.add_filter("e164", string.e164)
     env.add_filter("browser", string.browser)
     env.add_filter("currency", string.currency)
+    env.add_filter("money", money.money)
+    env.add_filter("money_with_currency", money.money_with_currency)
+    env.add_filter("money_without_currency", money.money_without_currency)
+    env.add_filter("money_without_trailing_zeros", money.money_without_trailing_zeros)
+    env.add_filter("url_param_escape", money.url_param_escape)
     env.add_filter("handleize", string.handleize)
     env.add_filter("handle", string.handleize)
     env.add_filter("pluralize", string.pluralize)
