@@ -19,6 +19,8 @@ from .errors import PayloadTooLarge
 from .events import Event
 from .events import RawRequest
 from .tasks.models import Task
+from .tasks.options import OptionField
+from .tasks.models import Task
 from .tasks.service import option_fields
 from .topics import validate_user_topic
 from .webhooks.models import Webhook
@@ -37,8 +39,10 @@ __all__ = [
     "InvalidInput",
     "MechanicError",
     "NotFound",
+    "OptionField",
     "PayloadTooLarge",
     "RawRequest",
+    "Task",
     "Task",
     "Webhook",
     "WebhookMode",

@@ -105,6 +105,14 @@ class Tasks:
             parsed = subs.render(task.subscriptions_template, task.options, self.shop())
         return replace(task, subscriptions=[str(sub) for sub in parsed]), parsed
 
+    def options_form(self, task: Task | str) -> list[opts.OptionField]:
+        """The options form of a task (or a task id): one typed field per option key, in order of first use.
+
+        Raises:
+            NotFound: no task has this id.
+        """
+        return option_fields(self.get(task) if isinstance(task, str) else task)
+
     def problems(self, task: Task) -> list[str]:
         """What would block saving ``task`` enabled: option problems (the preview is not included)."""
         problems = opts.validate(option_fields(task), task.options)
