@@ -7,7 +7,8 @@ whose methods do what its buttons do. ``home()`` opens them all in one tabbed da
 from __future__ import annotations
 
 from .activity import RecentActivity
+from .task_editor import TaskEditor
 from .request_tester import RequestTester
 from .webhooks import WebhooksPanel
 
-__all__ = ["RecentActivity", "RequestTester", "WebhooksPanel"]
+__all__ = ["RecentActivity", "RequestTester", "TaskEditor", "WebhooksPanel"]
