@@ -108,6 +108,7 @@ class RequestTester(Panel):
         self.attachment: Attachment | None = None
         self.last: Response | None = None
         self._listeners: list[Callable[[str], None]] = []
+        self._answered: list[Callable[[Response], None]] = []
         self.method = w.Dropdown(description="Method", options=list(METHODS), value="POST")
         self.method.add_class("mk-request-method")
         self.url = w.Dropdown(description="URL", options=[], layout=w.Layout(width="640px"))
@@ -189,6 +190,10 @@ class RequestTester(Panel):
         """Call ``callback(event_id)`` when "Show event" is clicked."""
         self._listeners.append(callback)
 
+    def on_response(self, callback: Callable[[Response], None]) -> None:
+        """Call ``callback(response)`` after every answered request (the dashboard refreshes its activity)."""
+        self._answered.append(callback)
+
     def _open_event(self) -> None:
         if self.last is not None and self.last.event_id:
             for callback in self._listeners:
@@ -249,6 +254,8 @@ class RequestTester(Panel):
                 response.event_id = None
         self.last = response
         self._show(response)
+        for callback in self._answered:
+            callback(response)
         return response
 
     def _show(self, response: Response) -> None:
