@@ -104,14 +104,21 @@ def plan_task_runs(engine: Engine, event: Event, run: Run) -> list[dict[str, Any
 
 
 async def perform(engine: Engine, run: Run, executor: Executor | None) -> Changes:
-    """Filter the event, then fan it out to task runs; the result is the list of task run ids."""
+    """Filter the event, then fan it out to task runs; the result is the list of task run ids.
+
+    All of it (store reads, filter renders) runs on the executor, leaving the loop to webhooks and actions.
+    """
+    return await in_executor(executor, _conclude, engine, run)
+
+
+def _conclude(engine: Engine, run: Run) -> Changes:
     changes = Changes()
     event = engine.event(run.event_id)
     if event is None:
         changes.move(run, RunStatus.FAILED, stopped_at=engine.queue.now(), error="the event no longer exists")
         return changes
     try:
-        stopped_by = await in_executor(executor, run_filters, engine, event)
+        stopped_by = run_filters(engine, event)
     except FilterError as exc:
         changes.move(run, RunStatus.FAILED, stopped_at=engine.queue.now(), error=exc.message, result=[],
                      details={"filter": exc.name})

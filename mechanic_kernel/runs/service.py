@@ -134,15 +134,16 @@ class Runs:
         }
 
     def statuses(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
-        """Per event: ``status`` (of its event run) and ``task_runs`` (``task_id, task_name, status`` each)."""
-        overview: dict[str, dict[str, Any]] = {event_id: {"status": None, "task_runs": []} for event_id in event_ids}
+        """Per event: ``status`` (its event run's) and ``task_runs`` (each ``task_id, task_name, status``)."""
+        overview: dict[str, dict[str, Any]] = {event_id: {"status": None, "task_runs": []}
+                                               for event_id in event_ids}
         for row in self.engine.store.runs.event_overview(event_ids):
             entry = overview[row["event_id"]]
             if row["kind"] == RunKind.EVENT.value:
                 entry["status"] = row["status"]
             else:
-                entry["task_runs"].append({"task_id": row["task_id"], "task_name": row["details"].get("task_name"),
-                                           "status": row["status"]})
+                entry["task_runs"].append({"task_id": row["task_id"], "status": row["status"],
+                                           "task_name": row["details"].get("task_name")})
         return overview
 
     def purge(self, retention_days: int | None = None) -> int:

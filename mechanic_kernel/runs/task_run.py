@@ -62,7 +62,14 @@ def _render(engine: Engine, task: Any, event: Event) -> RenderResult:
 
 
 async def perform(engine: Engine, run: Run, executor: Executor | None) -> Changes:
-    """Render and conclude: failed (no action runs) on a render failure, an error object or the loop guard."""
+    """Render and conclude: failed (no action runs) on a render failure, an error object or the loop guard.
+
+    All of it (store reads, the CPU-bound render) runs on the executor, so a server's loop stays responsive.
+    """
+    return await in_executor(executor, _conclude, engine, run)
+
+
+def _conclude(engine: Engine, run: Run) -> Changes:
     changes = Changes()
     task = engine.task(run.task_id)
     event = engine.event(run.event_id)
@@ -72,7 +79,7 @@ async def perform(engine: Engine, run: Run, executor: Executor | None) -> Change
                   f"task {run.task_id} was deleted" if task is None else f"task {task.name!r} is disabled")
         changes.move(run, RunStatus.FAILED, stopped_at=engine.queue.now(), error=reason, result=None)
         return changes
-    result: RenderResult = await in_executor(executor, _render, engine, task, event)
+    result = _render(engine, task, event)
     record = _record(result, task)
     error: Any = None
     if result.failure is not None:

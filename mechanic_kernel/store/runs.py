@@ -186,12 +186,13 @@ class RunStore:
                 "origin_task_id": row["origin_task_id"], "origin_run_id": row["origin_run_id"]}
 
     def event_overview(self, event_ids: list[str]) -> list[dict[str, Any]]:
-        """``event_id, kind, status, task_id, details`` of the event and task runs of these events, in order."""
+        """``event_id, kind, status, task_id, details`` of the event and task runs of these events."""
         if not event_ids:
             return []
         marks = ", ".join("?" * len(event_ids))
-        rows = self.db.query(f"SELECT event_id, kind, status, task_id, details FROM runs WHERE event_id IN ({marks})"
-                             " AND kind IN ('event', 'task') ORDER BY seq", tuple(event_ids))
+        rows = self.db.query(f"SELECT event_id, kind, status, task_id, details FROM runs "
+                             f"WHERE event_id IN ({marks}) AND kind IN ('event', 'task') ORDER BY seq",
+                             tuple(event_ids))
         return [{**dict(row), "details": json.loads(row["details"])} for row in rows]
 
     def children_of(self, event_id: str) -> list[str]:

@@ -97,7 +97,8 @@ def test_events_cancel(capsys, home: Path) -> None:
 def test_139_events_list_shows_per_task_status(capsys, home: Path) -> None:
     task_id, event_id = seed(home)
     status, rows, _ = run(capsys, "events", "list", "--runs", "--home", str(home), "--json")
-    assert status == 0 and rows[0]["id"] == event_id and rows[0]["status"] == "due" and rows[0]["task_runs"] == []
+    assert status == 0 and rows[0]["id"] == event_id
+    assert rows[0]["status"] == "due" and rows[0]["task_runs"] == []
     run(capsys, "worker", "run", "--until-idle", "--home", str(home))
     _, rows, _ = run(capsys, "events", "list", "--runs", "--home", str(home), "--json")
     assert rows[0]["status"] == "succeeded"
