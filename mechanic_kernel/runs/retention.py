@@ -1,4 +1,4 @@
-"""Retention: events and their runs go ``retention_days`` after the event became complete (spec §1.11)."""
+"""Housekeeping: retention (spec §1.11) and runs left started by a worker that died."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 # Completeness looks this many generations of descendant events down (spec §1.11).
 GENERATIONS = 5
 BATCH = 500
+# A run still started after this long was being performed by a worker that stopped (renders time out after
+# 20 s, requests long before an hour); it is failed so it can be retried by hand (docs/decisions.md, "Runs").
+INTERRUPTED_AFTER = dt.timedelta(hours=1)
 
 
 def purge(engine: Engine, retention_days: int | None = None) -> int:
@@ -37,3 +40,25 @@ def purge(engine: Engine, retention_days: int | None = None) -> int:
         purged += engine.store.runs.purge_events(batch)
         if len(batch) < BATCH:
             return purged
+
+
+def fail_interrupted(engine: Engine, older_than: dt.timedelta = INTERRUPTED_AFTER) -> int:
+    """Fail the runs started longer ago than ``older_than`` (their worker died); return how many."""
+    from .models import RunKind
+    from .models import RunStatus
+    from .queue import Changes
+
+    cutoff = isoformat(engine.clock.now() - older_than)
+    changes = Changes()
+    for run in engine.queue.list(status=RunStatus.STARTED):
+        if run.started_at is not None and run.started_at < cutoff:
+            changes.move(run, RunStatus.FAILED, stopped_at=engine.queue.now(),
+                         error="interrupted: the worker performing this run stopped before it finished; "
+                               "retry it to perform it again")
+            if run.kind is RunKind.ACTION and run.details.get("sequence"):
+                from .action_run import advance_sequence
+
+                advance_sequence(engine, run, changes, failed=True)
+    if changes.updates:
+        engine.queue.commit(changes)
+    return len(changes.updates)

@@ -152,6 +152,12 @@ class Runs:
 
         return purge(self.engine, retention_days)
 
+    def fail_interrupted(self) -> int:
+        """Fail runs left started for over an hour by a worker that stopped; they can then be retried."""
+        from .retention import fail_interrupted
+
+        return fail_interrupted(self.engine)
+
     # -- changing ------------------------------------------------------------------------------------------
     def retry(self, run_id: str) -> Run:
         """Queue a run again, discarding its result (spec §3.6).

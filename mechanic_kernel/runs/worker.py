@@ -161,12 +161,15 @@ class Worker:
             self._wake = self._wake_loop = None
 
     async def _maybe_purge(self) -> None:
+        from .retention import fail_interrupted
         from .retention import purge
 
         now = self.engine.clock.now()
         if self._last_purge is None or now - self._last_purge >= PURGE_EVERY:
             self._last_purge = now
-            await asyncio.get_running_loop().run_in_executor(self._render_executor(), purge, self.engine)
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._render_executor(), fail_interrupted, self.engine)
+            await loop.run_in_executor(self._render_executor(), purge, self.engine)
 
     def _idle_timeout(self) -> float:
         """Seconds until the next scheduled run (at most the poll interval; other processes add runs too)."""

@@ -68,3 +68,35 @@ def test_141_scheduled_child_event_extends_the_parent(bench, clock) -> None:
     bench.worker.run_until_idle()
     clock.advance(days=15, seconds=1)
     assert bench.runs.purge() == 2
+
+
+def test_runs_left_started_by_a_dead_worker_fail_after_an_hour(bench, clock) -> None:
+    make_task(bench, "{% log 'x' %}", TOPIC)
+    bench.emit_event(TOPIC)
+    claimed = bench.worker.claim()  # a worker claims it, then dies
+    clock.advance(minutes=59)
+    assert bench.runs.fail_interrupted() == 0
+    clock.advance(minutes=2)
+    assert bench.runs.fail_interrupted() == 1
+    run = bench.runs.get(claimed.id)
+    assert run.status.value == "failed" and run.error.startswith("interrupted")
+    bench.runs.retry(run.id)
+    bench.worker.run_until_idle()
+    assert bench.runs.get(run.id).status.value == "succeeded"
+
+
+def test_work_applies_retention_and_recovery_when_it_starts(bench, clock) -> None:
+    import asyncio
+
+    fire(bench, TOPIC)
+    clock.advance(days=16)
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        working = asyncio.ensure_future(bench.worker.work(stop))
+        await asyncio.sleep(0)
+        stop.set()
+        await working
+
+    asyncio.run(scenario())
+    assert bench.list_events(limit=None) == []
