@@ -16,8 +16,10 @@ ROOT = Path(__file__).resolve().parents[1]
 ENGINE = ROOT / "mechanic_kernel"
 WIDGETS = ROOT / "widgets"
 # SQL statements as they would appear in a string; widgets must go through the Workbench instead.
-SQL = re.compile(r"\b(SELECT\s+.+\s+FROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE)\b",
-                 re.IGNORECASE | re.DOTALL)
+SQL = re.compile(
+    r"\b(SELECT\s+.+\s+FROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE)\b",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 @dataclass(frozen=True)
@@ -83,49 +85,74 @@ WIDGET_IMPORTS = imports(WIDGETS)
 
 
 def test_the_walk_sees_the_package() -> None:
-    assert any(item.path == "mechanic_kernel/server/extension.py" and _top(item.module, "jupyter_server")
-               for item in ENGINE_IMPORTS)
-    assert any(item.path == "mechanic_kernel/frames.py" and item.module == "pandas" for item in ENGINE_IMPORTS)
+    """The walker finds the imports the other rules rely on (so an empty walk cannot pass)."""
+    assert any(
+        item.path == "mechanic_kernel/server/extension.py" and _top(item.module, "jupyter_server")
+        for item in ENGINE_IMPORTS
+    )
+    assert any(
+        item.path == "mechanic_kernel/frames.py" and item.module == "pandas" for item in ENGINE_IMPORTS
+    )
     assert any(_top(item.module, "ipywidgets") for item in WIDGET_IMPORTS)
 
 
 def test_the_engine_never_imports_widgets_or_ipython() -> None:
-    bad = [item for item in ENGINE_IMPORTS if _top(item.module, "widgets", "ipywidgets", "IPython", "ipykernel")]
+    """``import mechanic_kernel`` works in a bare Python: no widgets, ipywidgets, IPython or ipykernel."""
+    bad = [
+        item for item in ENGINE_IMPORTS if _top(item.module, "widgets", "ipywidgets", "IPython", "ipykernel")
+    ]
     assert _where(bad) == []
 
 
 def test_only_the_extension_imports_jupyter_server() -> None:
-    bad = [item for item in ENGINE_IMPORTS if _top(item.module, "jupyter_server")
-           and item.path != "mechanic_kernel/server/extension.py"]
+    """Jupyter Server lives in one file, server/extension.py."""
+    bad = [
+        item
+        for item in ENGINE_IMPORTS
+        if _top(item.module, "jupyter_server") and item.path != "mechanic_kernel/server/extension.py"
+    ]
     assert _where(bad) == []
 
 
 def test_only_frames_imports_pandas() -> None:
-    bad = [item for item in ENGINE_IMPORTS if _top(item.module, "pandas", "numpy")
-           and item.path != "mechanic_kernel/frames.py"]
+    """Pandas (and numpy) live in one file, frames.py."""
+    bad = [
+        item
+        for item in ENGINE_IMPORTS
+        if _top(item.module, "pandas", "numpy") and item.path != "mechanic_kernel/frames.py"
+    ]
     assert _where(bad) == []
 
 
 def test_widgets_use_only_the_public_api_and_frames() -> None:
+    """Widgets import ``mechanic_kernel``'s public names and ``mechanic_kernel.frames``, never the store."""
     allowed = ("mechanic_kernel", "mechanic_kernel.frames")
-    bad = [item for item in WIDGET_IMPORTS if _top(item.module, "mechanic_kernel")
-           and item.module not in allowed and not _public_name(item)]
+    bad = [
+        item
+        for item in WIDGET_IMPORTS
+        if _top(item.module, "mechanic_kernel") and item.module not in allowed and not _public_name(item)
+    ]
     assert _where(bad) == []
     store = [item for item in WIDGET_IMPORTS if _top(item.module, "mechanic_kernel.store", "sqlite3")]
     assert _where(store) == []
 
 
 def _public_name(item: Import) -> bool:
-    """``from mechanic_kernel import Workbench`` is recorded as mechanic_kernel.Workbench too: a public name."""
+    """Whether ``mechanic_kernel.<name>`` (from ``from mechanic_kernel import <name>``) is public."""
     import mechanic_kernel
 
     prefix, _, name = item.module.rpartition(".")
     return prefix in ("mechanic_kernel", "mechanic_kernel.frames") and (
-        name in getattr(mechanic_kernel, "__all__", ()) or prefix == "mechanic_kernel.frames")
+        name in getattr(mechanic_kernel, "__all__", ()) or prefix == "mechanic_kernel.frames"
+    )
 
 
 @pytest.mark.parametrize("path", sorted(WIDGETS.rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
 def test_widgets_hold_no_sql(path: Path) -> None:
-    strings = [node.value for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-               if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    """No SQL text in widgets: they read and write through the Workbench."""
+    strings = [
+        node.value
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
     assert [text for text in strings if SQL.search(text)] == []

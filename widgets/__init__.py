@@ -1,4 +1,4 @@
-"""Jupyter widgets over a mechanic-kernel workbench: webhooks, settings, task editor, request tester, activity.
+"""Jupyter widgets over a workbench: webhooks, settings, task editor, request tester, recent activity.
 
 Each panel is a class whose ``widget`` a notebook displays (displaying the panel object does the same) and
 whose methods do what its buttons do. ``home()`` opens them all in one tabbed dashboard (docs/widgets.md).

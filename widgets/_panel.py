@@ -39,11 +39,15 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, css_class: s
     """An HTML table; cells are HTML already (escape text with :func:`escape`)."""
     head = "".join(f'<th style="text-align:left;padding:2px 8px">{escape(h)}</th>' for h in headers)
     body = "".join(
-        "<tr>" + "".join(f'<td style="padding:2px 8px;vertical-align:top">{cell}</td>' for cell in row) + "</tr>"
+        "<tr>"
+        + "".join(f'<td style="padding:2px 8px;vertical-align:top">{cell}</td>' for cell in row)
+        + "</tr>"
         for row in rows
     )
-    return f'<table class="{css_class}" style="border-collapse:collapse"><thead><tr>{head}</tr></thead>' \
-           f"<tbody>{body}</tbody></table>"
+    return (
+        f'<table class="{css_class}" style="border-collapse:collapse"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table>"
+    )
 
 
 def error_text(exc: Exception) -> str:

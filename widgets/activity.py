@@ -35,7 +35,7 @@ CHART_MINUTES = 15
 
 
 def overall_status(record: dict[str, Any]) -> str:
-    """One word for an event from :meth:`Workbench.describe_event`: failed, pending, cancelled or succeeded."""
+    """One word for a ``describe_event`` record: failed, pending, cancelled or succeeded."""
     statuses = [record["run"]["status"]] if record.get("run") else ["scheduled"]
     for task_run in record.get("task_runs", []):
         statuses.append(task_run["status"])
@@ -66,6 +66,10 @@ def _task_cell(record: dict[str, Any]) -> str:
         run = record.get("run")
         return "<i>no task runs</i>" if run and run["status"] not in _PENDING else _badge("pending")
     return "<br>".join(parts)
+
+
+def _code(text: str, css_class: str, *, title: str = "") -> str:
+    return f"<code class='{css_class}' title='{escape(title)}'>{escape(text)}</code>"
 
 
 def _minute(created_at: str) -> dt.datetime:
@@ -101,15 +105,21 @@ def chart(events: list[Event], now: dt.datetime, minutes: int = CHART_MINUTES) -
                 continue
             size = max(1, round(count / peak * height))
             y -= size
-            bars.append(f'<rect x="{index * (bar + 2)}" y="{y}" width="{bar}" height="{size}" '
-                        f'fill="{colours[topic]}"><title>{minute:%H:%M} {escape(topic)}: {count}</title></rect>')
+            bars.append(
+                f'<rect x="{index * (bar + 2)}" y="{y}" width="{bar}" height="{size}" '
+                f'fill="{colours[topic]}"><title>{minute:%H:%M} {escape(topic)}: {count}</title></rect>'
+            )
     width = minutes * (bar + 2)
-    axis = (f'<text x="0" y="{height + 12}" font-size="10">{start:%H:%M}</text>'
-            f'<text x="{width - 30}" y="{height + 12}" font-size="10">{end:%H:%M}</text>')
+    axis = (
+        f'<text x="0" y="{height + 12}" font-size="10">{start:%H:%M}</text>'
+        f'<text x="{width - 30}" y="{height + 12}" font-size="10">{end:%H:%M}</text>'
+    )
     legend = " ".join(f'<span style="color:{colours[t]}">&#9632;</span> {escape(t)}' for t in topics)
-    return (f'<div class="mk-activity-chart"><svg width="{width}" height="{height + 14}" role="img" '
-            f'aria-label="events per minute by topic">{"".join(bars)}{axis}</svg>'
-            f'<div style="font-size:11px">Events per minute (UTC, peak {peak}): {legend}</div></div>')
+    return (
+        f'<div class="mk-activity-chart"><svg width="{width}" height="{height + 14}" role="img" '
+        f'aria-label="events per minute by topic">{"".join(bars)}{axis}</svg>'
+        f'<div style="font-size:11px">Events per minute (UTC, peak {peak}): {legend}</div></div>'
+    )
 
 
 class RecentActivity(Panel):
@@ -126,8 +136,14 @@ class RecentActivity(Panel):
         interval: seconds between automatic refreshes.
     """
 
-    def __init__(self, wb: Workbench | None = None, *, limit: int = 50, auto_refresh: bool = False,
-                 interval: float = 2.0) -> None:
+    def __init__(
+        self,
+        wb: Workbench | None = None,
+        *,
+        limit: int = 50,
+        auto_refresh: bool = False,
+        interval: float = 2.0,
+    ) -> None:
         super().__init__(wb)
         self.limit = limit
         self.interval = interval
@@ -156,8 +172,9 @@ class RecentActivity(Panel):
         self.chart.add_class("mk-activity-chart")
         self.table = w.HTML()
         self.table.add_class("mk-activity-table")
-        self.event = w.Dropdown(description="Event", options=[("(choose an event)", "")], value="",
-                                layout=w.Layout(width="640px"))
+        self.event = w.Dropdown(
+            description="Event", options=[("(choose an event)", "")], value="", layout=w.Layout(width="640px")
+        )
         self.event.add_class("mk-activity-select")
         self.event.observe(self._on_select, names="value")
         self.detail = w.HTML()
@@ -166,11 +183,20 @@ class RecentActivity(Panel):
         self.buttons.add_class("mk-activity-buttons")
         self.status = w.HTML()
         self.status.add_class("mk-activity-message")
-        self.widget = w.VBox([
-            w.HTML("<h3 style='margin:4px 0'>Recent activity</h3>"),
-            w.HBox([self.topic, self.status_filter]), w.HBox([self.search, self.refresh_button, self.auto]),
-            self.summary, self.chart, self.table, self.event, self.buttons, self.status, self.detail,
-        ])
+        self.widget = w.VBox(
+            [
+                w.HTML("<h3 style='margin:4px 0'>Recent activity</h3>"),
+                w.HBox([self.topic, self.status_filter]),
+                w.HBox([self.search, self.refresh_button, self.auto]),
+                self.summary,
+                self.chart,
+                self.table,
+                self.event,
+                self.buttons,
+                self.status,
+                self.detail,
+            ]
+        )
         self.widget.add_class("mk-activity")
         self.refresh()
         if auto_refresh:
@@ -182,8 +208,9 @@ class RecentActivity(Panel):
         search = self.search.value.strip() or None
         wanted = self.status_filter.value
         # With a status filter, read further back so the table still fills up.
-        events = self.wb.list_events(topic=topic, search=search,
-                                     limit=self.limit if wanted == "any" else self.limit * 4)
+        events = self.wb.list_events(
+            topic=topic, search=search, limit=self.limit if wanted == "any" else self.limit * 4
+        )
         rows = []
         for event in events:
             record = self.wb.runs.describe_event(event.id)
@@ -211,22 +238,30 @@ class RecentActivity(Panel):
             html_rows = []
             for row in rows:
                 event = row["event"]
-                html_rows.append((
-                    escape(event.created_at.replace("T", " ").rstrip("Z")),
-                    f"<code>{escape(event.topic)}</code>",
-                    escape(event.source),
-                    _badge(row["status"]),
-                    _task_cell(row["record"]),
-                    f"<code class='mk-activity-request-id'>{escape(event.webhook_request_id or '')}</code>",
-                    f"<code class='mk-activity-event-id' title='{escape(event.id)}'>{escape(event.id[:8])}</code>",
-                ))
+                html_rows.append(
+                    (
+                        escape(event.created_at.replace("T", " ").rstrip("Z")),
+                        f"<code>{escape(event.topic)}</code>",
+                        escape(event.source),
+                        _badge(row["status"]),
+                        _task_cell(row["record"]),
+                        _code(event.webhook_request_id or "", "mk-activity-request-id"),
+                        _code(event.id[:8], "mk-activity-event-id", title=event.id),
+                    )
+                )
             headers = ("Time (UTC)", "Topic", "Source", "Status", "Tasks", "Request id", "Event")
-            self.table.value = (table(headers, html_rows, css_class="mk-activity-rows") if html_rows
-                                else "<i>No events match.</i>")
+            self.table.value = (
+                table(headers, html_rows, css_class="mk-activity-rows")
+                if html_rows
+                else "<i>No events match.</i>"
+            )
             self.summary.value = f"{len(rows)} event{'s' if len(rows) != 1 else ''} shown"
             self.chart.value = chart(events, self.wb.clock.now())
-            self.topic.options = tuple(sorted({hook.topic for hook in self.wb.webhooks.list()}
-                                              | {row["event"].topic for row in rows}))
+            self.topic.options = tuple(
+                sorted(
+                    {hook.topic for hook in self.wb.webhooks.list()} | {row["event"].topic for row in rows}
+                )
+            )
             current = self.event.value
             options = [("(choose an event)", "")] + [
                 (f"{row['event'].created_at} {row['event'].topic} [{row['status']}]", row["event"].id)
@@ -238,7 +273,7 @@ class RecentActivity(Panel):
             self.event.value = current
             return rows
 
-    # -- auto refresh -----------------------------------------------------------------------------------------
+    # -- auto refresh ---------------------------------------------------------------------------------
     def start(self, interval: float | None = None) -> None:
         """Refresh every ``interval`` seconds on a daemon thread until :meth:`stop`."""
         if interval is not None:
@@ -267,7 +302,7 @@ class RecentActivity(Panel):
         if self.auto.value:
             self.auto.value = False
 
-    # -- one event --------------------------------------------------------------------------------------------
+    # -- one event ------------------------------------------------------------------------------------
     def _on_select(self, change: dict) -> None:
         if change["new"] and (self.selected is None or self.selected["id"] != change["new"]):
             self.select(change["new"])
@@ -286,8 +321,10 @@ class RecentActivity(Panel):
         self.selected = record
         if self.event.value != record["id"]:
             if record["id"] not in {value for _, value in self.event.options}:
-                self.event.options = [*self.event.options, (f"{record['created_at']} {record['topic']}",
-                                                            record["id"])]
+                self.event.options = [
+                    *self.event.options,
+                    (f"{record['created_at']} {record['topic']}", record["id"]),
+                ]
             self.event.value = record["id"]
         self.detail.value = self._detail(record)
         self._buttons(record)
@@ -295,9 +332,11 @@ class RecentActivity(Panel):
         return record
 
     def _detail(self, record: dict[str, Any]) -> str:
-        parts = [f"<h4 style='margin:6px 0'>Event <code>{escape(record['id'])}</code></h4>",
-                 f"<div>Topic <code>{escape(record['topic'])}</code> &middot; source {escape(record['source'])}"
-                 f" &middot; {escape(record['created_at'])} &middot; {_badge(overall_status(record))}</div>"]
+        parts = [
+            f"<h4 style='margin:6px 0'>Event <code>{escape(record['id'])}</code></h4>",
+            f"<div>Topic <code>{escape(record['topic'])}</code> &middot; source {escape(record['source'])}"
+            f" &middot; {escape(record['created_at'])} &middot; {_badge(overall_status(record))}</div>",
+        ]
         if record.get("parent_id"):
             parts.append(f"<div>Parent event <code>{escape(record['parent_id'])}</code></div>")
         if record.get("child_event_ids"):
@@ -316,9 +355,11 @@ class RecentActivity(Panel):
             error = f" &middot; error: {escape(run['error'])}" if run.get("error") else ""
             parts.append(f"<div>Event run {_badge(run['status'])}{error}</div>")
         for task_run in record.get("task_runs", []):
-            parts.append(f"<h4 style='margin:6px 0'>Task run: {escape(task_run.get('task_name'))} "
-                         f"{_badge(task_run['status'])} <small>({escape(task_run['id'][:8])}, "
-                         f"attempts {task_run['attempts']})</small></h4>")
+            parts.append(
+                f"<h4 style='margin:6px 0'>Task run: {escape(task_run.get('task_name'))} "
+                f"{_badge(task_run['status'])} <small>({escape(task_run['id'][:8])}, "
+                f"attempts {task_run['attempts']})</small></h4>"
+            )
             if task_run.get("error"):
                 parts.append(message(f"Error: {task_run['error']}", "error"))
             for label, key in (("Actions", "actions"), ("Logs", "logs"), ("Errors", "errors")):
@@ -326,20 +367,29 @@ class RecentActivity(Panel):
                     parts += [f"<b>{label}</b>", pre(task_run[key])]
             for action in task_run.get("action_runs", []):
                 error = message(f"Error: {action['error']}", "error") if action.get("error") else ""
-                parts.append(f"<div>Action <b>{escape(action['type'])}</b> {_badge(action['status'])}</div>"
-                             f"{error}<b>Options</b>{pre(action['options'])}<b>Result</b>{pre(action['result'])}")
+                parts.append(
+                    f"<div>Action <b>{escape(action['type'])}</b> {_badge(action['status'])}</div>"
+                    f"{error}<b>Options</b>{pre(action['options'])}<b>Result</b>{pre(action['result'])}"
+                )
         return "".join(parts)
 
     def _buttons(self, record: dict[str, Any]) -> None:
         buttons = []
         for kind, run in self._failed_runs(record):
-            button = w.Button(description=f"Retry {kind} run {run['id'][:8]}", icon="redo",
-                              tooltip=f"Queue the failed {kind} run again")
+            button = w.Button(
+                description=f"Retry {kind} run {run['id'][:8]}",
+                icon="redo",
+                tooltip=f"Queue the failed {kind} run again",
+            )
             button.add_class("mk-activity-retry")
             button.on_click(lambda _, run_id=run["id"]: self.retry(run_id))
             buttons.append(button)
-        replay = w.Button(description="Replay event", icon="play", disabled=not self._replayable(record),
-                          tooltip="Send the same request to the webhook again (or emit the same user event)")
+        replay = w.Button(
+            description="Replay event",
+            icon="play",
+            disabled=not self._replayable(record),
+            tooltip="Send the same request to the webhook again (or emit the same user event)",
+        )
         replay.add_class("mk-activity-replay")
         replay.on_click(lambda _: self.replay(record["id"]))
         self.buttons.children = [*buttons, replay]
@@ -352,8 +402,11 @@ class RecentActivity(Panel):
         for task_run in record.get("task_runs", []):
             if task_run["status"] == "failed":
                 runs.append(("task", task_run))
-            runs.extend(("action", action) for action in task_run.get("action_runs", [])
-                        if action["status"] == "failed")
+            runs.extend(
+                ("action", action)
+                for action in task_run.get("action_runs", [])
+                if action["status"] == "failed"
+            )
         return runs
 
     @staticmethod
@@ -361,7 +414,7 @@ class RecentActivity(Panel):
         return bool(record.get("request")) or str(record["topic"]).startswith("user/")
 
     def retry(self, run_id: str) -> bool:
-        """Queue a failed run again (``wb.runs.retry``); the worker performs it. Returns whether it was queued."""
+        """Queue a failed run again (``wb.runs.retry``) for the worker; returns whether it was queued."""
         try:
             run = self.wb.runs.retry(run_id)
         except MechanicError as exc:
@@ -410,11 +463,14 @@ class RecentActivity(Panel):
                 answer = client.request(raw.method, url, headers=headers, content=raw.body or None)
             request_id = answer.headers.get("x-request-id")
             if answer.status_code >= 400 or not request_id:
-                self.status.value = message(f"Not replayed: the webhook answered {answer.status_code}.", "error")
+                self.status.value = message(
+                    f"Not replayed: the webhook answered {answer.status_code}.", "error"
+                )
                 return None
             return self.wb.event(request_id).id
         if event.topic.startswith("user/"):
             return self.wb.emit_event(event.topic, event.data).id
-        self.status.value = message(f"{event.topic} events cannot be replayed: retry their runs instead.",
-                                    "error")
+        self.status.value = message(
+            f"{event.topic} events cannot be replayed: retry their runs instead.", "error"
+        )
         return None

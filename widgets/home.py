@@ -28,7 +28,9 @@ class Home(Panel):
         debounce: seconds the task editor waits before previewing.
     """
 
-    def __init__(self, wb: Workbench | None = None, *, auto_refresh: bool = False, debounce: float = 0.5) -> None:
+    def __init__(
+        self, wb: Workbench | None = None, *, auto_refresh: bool = False, debounce: float = 0.5
+    ) -> None:
         super().__init__(wb)
         self.webhooks = WebhooksPanel(self.wb)
         self.tester = RequestTester(self.wb)
@@ -61,7 +63,7 @@ class Home(Panel):
 
 
 def home(wb: Workbench | None = None, *, serve: bool = True, auto_refresh: bool = True) -> Home:
-    """Open the dashboard: ``from widgets import home; home()``.
+    """Open every panel of a workbench in one dashboard (the entry point of docs/widgets.md).
 
     Args:
         wb: the workbench; a new one on the default home (``MECHANIC_HOME`` or the per-user folder) when None.

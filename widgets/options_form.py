@@ -1,4 +1,4 @@
-"""The options form of a task: one typed input per option key, built from the engine's options schema (§1.6)."""
+"""The options form of a task: one typed input per option key, from the engine's options schema (§1.6)."""
 
 from __future__ import annotations
 
@@ -35,12 +35,41 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _pairs(text: str) -> dict[str, str]:
+def _pairs_or_none(text: str) -> dict[str, str] | None:
     pairs = {}
     for line in _lines(text):
         key, _, value = line.partition(":")
         pairs[key.strip()] = value.strip()
-    return pairs
+    return pairs or None
+
+
+# Input value -> option value; an empty input means an unset option (None), as in Mechanic's exports.
+def _same(value: Any) -> Any:
+    return value
+
+
+def _text_or_none(value: Any) -> Any:
+    return None if value in ("", None) else value
+
+
+def _list_or_none(value: Any) -> list | None:
+    return list(value) or None
+
+
+def _lines_or_none(text: str) -> list[str] | None:
+    return _lines(text) or None
+
+
+def _numbers_or_none(text: str) -> list | None:
+    return [_number(item) for item in _lines(text)] or None
+
+
+def _number_or_none(text: str) -> Any:
+    return _number(text.strip()) if text.strip() else None
+
+
+def _iso_or_none(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 class OptionsForm:
@@ -72,8 +101,11 @@ class OptionsForm:
         self.fields = fields
         self.inputs = {option.key: self._input(option) for option in fields}
         if not fields:
-            self.widget.children = [w.HTML("<i>No options: reference <code>options.&lt;key&gt;</code> in the "
-                                           "code to add one.</i>")]
+            self.widget.children = [
+                w.HTML(
+                    "<i>No options: reference <code>options.&lt;key&gt;</code> in the code to add one.</i>"
+                )
+            ]
             return
         self.widget.children = list(self.inputs.values())
 
@@ -94,62 +126,78 @@ class OptionsForm:
         kind, value = option.type, self.values.get(option.key)
         label = option.label + (" *" if option.required else "")
         common = {"description": label, "tooltip": option.key, "style": {"description_width": "initial"}}
-        convert: Callable[[Any], Any] = lambda v: v if v not in ("", None) else None  # noqa: E731
+        convert: Callable[[Any], Any] = _text_or_none
         if kind == "boolean":
             control = w.Checkbox(value=bool(value), indent=False, **common)
             convert = bool
         elif kind in ("multiline", "code"):
-            control = w.Textarea(value="" if value is None else str(value), layout=w.Layout(width="95%"), **common)
+            control = w.Textarea(
+                value="" if value is None else str(value), layout=w.Layout(width="95%"), **common
+            )
             if kind == "code":
                 control.add_class("mk-code")
         elif kind == "range":
             low, high = option.min or 0, option.max if option.max is not None else 100
-            slider = w.IntSlider if all(float(x).is_integer() for x in (low, high, option.step or 1)) \
+            slider = (
+                w.IntSlider
+                if all(float(x).is_integer() for x in (low, high, option.step or 1))
                 else w.FloatSlider
+            )
             start = value if isinstance(value, int | float) and not isinstance(value, bool) else low
             control = slider(value=start, min=low, max=high, step=option.step or 1, **common)
-            convert = lambda v: v  # noqa: E731
+            convert = _same
         elif kind in ("select", "choice"):
             choices = list(option.choices or [])
             current = str(value) if value is not None and str(value) in choices else None
             if kind == "select":
-                control = w.Dropdown(options=[("", None)] + [(c, c) for c in choices], value=current, **common)
+                control = w.Dropdown(
+                    options=[("", None)] + [(c, c) for c in choices], value=current, **common
+                )
             else:
                 control = w.RadioButtons(options=choices, value=current, **common)
         elif kind == "multiselect":
             choices = list(option.choices or [])
-            chosen = tuple(str(v) for v in value or [] if str(v) in choices) if isinstance(value, list) else ()
+            chosen = (
+                tuple(str(v) for v in value or [] if str(v) in choices) if isinstance(value, list) else ()
+            )
             control = w.SelectMultiple(options=choices, value=chosen, **common)
-            convert = lambda v: list(v) or None  # noqa: E731
+            convert = _list_or_none
         elif kind == "array" or option.many:
-            control = w.Textarea(value="\n".join(map(str, value)) if isinstance(value, list) else "",
-                                 placeholder=_PLACEHOLDERS["array"], **common)
-            convert = lambda v: (  # noqa: E731
-                [_number(x) for x in _lines(v)] if option.item_type == "number" else _lines(v)) or None
+            control = w.Textarea(
+                value="\n".join(map(str, value)) if isinstance(value, list) else "",
+                placeholder=_PLACEHOLDERS["array"],
+                **common,
+            )
+            convert = _numbers_or_none if option.item_type == "number" else _lines_or_none
         elif kind == "keyval":
             text = "\n".join(f"{k}: {v}" for k, v in value.items()) if isinstance(value, dict) else ""
             control = w.Textarea(value=text, placeholder=_PLACEHOLDERS["keyval"], **common)
-            convert = lambda v: _pairs(v) or None  # noqa: E731
+            convert = _pairs_or_none
         elif kind == "date":
             try:
                 day = dt.date.fromisoformat(value) if isinstance(value, str) else None
             except ValueError:
                 day = None
             control = w.DatePicker(value=day, **common)
-            convert = lambda v: v.isoformat() if v else None  # noqa: E731
+            convert = _iso_or_none
         elif kind == "color":
             control = w.ColorPicker(value=value if isinstance(value, str) and value else "#000000", **common)
         elif kind == "number":
-            control = w.Text(value="" if value is None else str(value), placeholder=_PLACEHOLDERS["number"],
-                             **common)
-            convert = lambda v: _number(v.strip()) if v.strip() else None  # noqa: E731
+            control = w.Text(
+                value="" if value is None else str(value), placeholder=_PLACEHOLDERS["number"], **common
+            )
+            convert = _number_or_none
         else:  # text, datetime, time, picker, global, secret
-            control = w.Text(value="" if value is None else str(value),
-                             placeholder=_PLACEHOLDERS.get(kind, "email address" if option.email else ""), **common)
+            control = w.Text(
+                value="" if value is None else str(value),
+                placeholder=_PLACEHOLDERS.get(kind, "email address" if option.email else ""),
+                **common,
+            )
         control.add_class("mk-option")
         control.add_class(f"mk-option-{option.name}")
         if kind == "range" and self.values.get(option.key) is None:
             self.values[option.key] = control.value  # a slider always shows a value: store what it shows
-        control.observe(lambda change, key=option.key, fn=convert: self._store(key, fn(change["new"])),
-                        names="value")
+        control.observe(
+            lambda change, key=option.key, fn=convert: self._store(key, fn(change["new"])), names="value"
+        )
         return control

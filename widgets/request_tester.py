@@ -72,8 +72,15 @@ def _fields(body: str) -> list[tuple[str, str]]:
     return parse_qsl(text, keep_blank_values=True)
 
 
-def curl_command(method: str, url: str, *, headers: dict[str, str], body: str | None = None,
-                 fields: list[tuple[str, str]] | None = None, attachment: Attachment | None = None) -> str:
+def curl_command(
+    method: str,
+    url: str,
+    *,
+    headers: dict[str, str],
+    body: str | None = None,
+    fields: list[tuple[str, str]] | None = None,
+    attachment: Attachment | None = None,
+) -> str:
     """The request as a curl command (multipart fields as ``-F``; the file is named, not embedded)."""
     parts = ["curl", "-i", "-X", method]
     for name, value in headers.items():
@@ -115,40 +122,67 @@ class RequestTester(Panel):
         self.url.add_class("mk-request-url")
         self.reload = w.Button(description="Reload URLs", icon="refresh", tooltip="Re-read the webhooks")
         self.reload.on_click(lambda _: self.refresh_urls())
-        self.preset = w.Dropdown(description="Body as", options=[(v[0], k) for k, v in PRESETS.items()],
-                                 value="json")
+        self.preset = w.Dropdown(
+            description="Body as", options=[(v[0], k) for k, v in PRESETS.items()], value="json"
+        )
         self.preset.add_class("mk-request-preset")
-        self.content_type = w.Text(description="Content-Type", value=PRESETS["json"][1] or "",
-                                   placeholder="e.g. application/json (multipart sets its own)")
+        self.content_type = w.Text(
+            description="Content-Type",
+            value=PRESETS["json"][1] or "",
+            placeholder="e.g. application/json (multipart sets its own)",
+        )
         self.content_type.add_class("mk-request-content-type")
-        self.body = w.Textarea(description="Body", value=PRESETS["json"][2], placeholder="the request body",
-                               layout=w.Layout(width="640px", height="120px"))
+        self.body = w.Textarea(
+            description="Body",
+            value=PRESETS["json"][2],
+            placeholder="the request body",
+            layout=w.Layout(width="640px", height="120px"),
+        )
         self.body.add_class("mk-request-body")
         self.file = w.FileUpload(description="File", accept="", multiple=False)
         self.file.add_class("mk-request-file")
         self.file.observe(self._on_file, names="value")
         self.origin = w.Text(description="Origin", placeholder="optional, e.g. https://example.myshopify.com")
         self.origin.add_class("mk-request-origin")
-        self.send_button = w.Button(description="Send", button_style="primary", icon="paper-plane",
-                                    tooltip="Send the request")
+        self.send_button = w.Button(
+            description="Send", button_style="primary", icon="paper-plane", tooltip="Send the request"
+        )
         self.send_button.add_class("mk-request-send")
         self.send_button.on_click(lambda _: self.send())
         self.status = w.HTML()
         self.status.add_class("mk-request-status")
         self.details = w.HTML()
         self.details.add_class("mk-request-response")
-        self.show_event = w.Button(description="Show event", icon="search", disabled=True,
-                                   tooltip="Open the event this request created in Recent activity")
+        self.show_event = w.Button(
+            description="Show event",
+            icon="search",
+            disabled=True,
+            tooltip="Open the event this request created in Recent activity",
+        )
         self.show_event.add_class("mk-request-show-event")
         self.show_event.on_click(lambda _: self._open_event())
-        self.curl = w.Textarea(description="curl", disabled=True, layout=w.Layout(width="640px", height="70px"))
+        self.curl = w.Textarea(
+            description="curl", disabled=True, layout=w.Layout(width="640px", height="70px")
+        )
         self.curl.add_class("mk-request-curl")
         self.preset.observe(lambda change: self.use_preset(change["new"]), names="value")
-        self.widget = w.VBox([
-            w.HTML("<h3 style='margin:4px 0'>Request tester</h3>"),
-            self.method, w.HBox([self.url, self.reload]), self.preset, self.content_type, self.body, self.file,
-            self.origin, self.send_button, self.status, self.show_event, self.details, self.curl,
-        ])
+        self.widget = w.VBox(
+            [
+                w.HTML("<h3 style='margin:4px 0'>Request tester</h3>"),
+                self.method,
+                w.HBox([self.url, self.reload]),
+                self.preset,
+                self.content_type,
+                self.body,
+                self.file,
+                self.origin,
+                self.send_button,
+                self.status,
+                self.show_event,
+                self.details,
+                self.curl,
+            ]
+        )
         self.widget.add_class("mk-request-tester")
         self.refresh_urls()
 
@@ -156,8 +190,11 @@ class RequestTester(Panel):
     def refresh_urls(self) -> None:
         """Offer the URL of every enabled webhook (keeping the current choice when it still exists)."""
         current = self.url.value
-        options = [(f"{hook.name} ({hook.topic}) {self.wb.webhooks.url(hook)}", self.wb.webhooks.url(hook))
-                   for hook in self.wb.webhooks.list() if hook.enabled]
+        options = [
+            (f"{hook.name} ({hook.topic}) {self.wb.webhooks.url(hook)}", self.wb.webhooks.url(hook))
+            for hook in self.wb.webhooks.list()
+            if hook.enabled
+        ]
         self.url.options = options
         values = [value for _, value in options]
         if current in values:
@@ -166,7 +203,7 @@ class RequestTester(Panel):
             self.url.value = values[0]
 
     def use_preset(self, preset: str) -> None:
-        """Switch to a content-type preset (``json``, ``form``, ``text``, ``multipart``) and its example body."""
+        """Use a content-type preset (``json``, ``form``, ``text``, ``multipart``) and its example body."""
         _, content_type, body = PRESETS[preset]
         if self.preset.value != preset:
             self.preset.value = preset  # observer calls back here
@@ -211,8 +248,11 @@ class RequestTester(Panel):
             if self.attachment is None:  # httpx writes multipart only when there is a file
                 self.attachment = Attachment("hello.txt", b"hello from the request tester\n", "text/plain")
             att = self.attachment
-            kwargs = {"headers": headers, "data": dict(fields),
-                      "files": {att.field: (att.filename, att.content, att.content_type)}}
+            kwargs = {
+                "headers": headers,
+                "data": dict(fields),
+                "files": {att.field: (att.filename, att.content, att.content_type)},
+            }
             return kwargs, curl_command(method, url, headers=headers, fields=fields, attachment=att)
         if self.content_type.value.strip():
             headers["Content-Type"] = self.content_type.value.strip()
@@ -245,8 +285,15 @@ class RequestTester(Panel):
             return None
         elapsed = (time.perf_counter() - started) * 1000
         request_id = answer.headers.get("x-request-id")
-        response = Response(answer.status_code, answer.reason_phrase, list(answer.headers.multi_items()),
-                            request_id, round(elapsed, 1), answer.text, curl)
+        response = Response(
+            answer.status_code,
+            answer.reason_phrase,
+            list(answer.headers.multi_items()),
+            request_id,
+            round(elapsed, 1),
+            answer.text,
+            curl,
+        )
         if request_id:
             try:
                 response.event_id = self.wb.event(request_id).id
@@ -267,16 +314,25 @@ class RequestTester(Panel):
             f"<code class='mk-request-id'>{escape(response.request_id or '(none)')}</code></div>"
         )
         rows = [(f"<code>{escape(name)}</code>", escape(value)) for name, value in response.headers]
-        event = (f"Event <code class='mk-request-event'>{escape(response.event_id)}</code>" if response.event_id
-                 else "No event was created." if response.status < 400 else "")
+        event = (
+            f"Event <code class='mk-request-event'>{escape(response.event_id)}</code>"
+            if response.event_id
+            else "No event was created."
+            if response.status < 400
+            else ""
+        )
         body = f"<pre style='white-space:pre-wrap'>{escape(response.body)}</pre>" if response.body else ""
         self.details.value = f"<div>{event}</div>" + table(("Header", "Value"), rows) + body
         self.show_event.disabled = not response.event_id
 
     def describe(self) -> dict[str, Any]:
-        """The last response as a dict (``status``, ``request_id``, ``elapsed_ms``, ``event_id``, ``curl``)."""
+        """The last response: ``status``, ``request_id``, ``elapsed_ms``, ``event_id``, ``curl``."""
         if self.last is None:
             return {}
-        return {"status": self.last.status, "request_id": self.last.request_id, "elapsed_ms": self.last.elapsed_ms,
-                "event_id": self.last.event_id, "curl": self.last.curl}
-
+        return {
+            "status": self.last.status,
+            "request_id": self.last.request_id,
+            "elapsed_ms": self.last.elapsed_ms,
+            "event_id": self.last.event_id,
+            "curl": self.last.curl,
+        }

@@ -25,7 +25,7 @@ FIELDS = {
 class SettingsPanel(Panel):
     """Edit the shop domain, public URL, retention and the CORS origins.
 
-    Buttons call :meth:`save`, :meth:`cors_add` and :meth:`cors_remove`; :meth:`refresh` re-reads the settings.
+    Buttons call :meth:`save`, :meth:`cors_add` and :meth:`cors_remove`; :meth:`refresh` re-reads them.
     An empty field resets its setting to the default.
 
     Args:
@@ -36,30 +36,51 @@ class SettingsPanel(Panel):
         super().__init__(wb)
         self.inputs: dict[str, w.Text] = {}
         for key, (label, placeholder) in FIELDS.items():
-            control = w.Text(description=label, placeholder=placeholder, style={"description_width": "120px"},
-                             layout=w.Layout(width="560px"))
+            control = w.Text(
+                description=label,
+                placeholder=placeholder,
+                style={"description_width": "120px"},
+                layout=w.Layout(width="560px"),
+            )
             control.add_class(f"mk-setting-{key.replace('_', '-')}")
             self.inputs[key] = control
-        self.save_button = w.Button(description="Save settings", button_style="primary", icon="save",
-                                    tooltip="Validate and store the settings above")
+        self.save_button = w.Button(
+            description="Save settings",
+            button_style="primary",
+            icon="save",
+            tooltip="Validate and store the settings above",
+        )
         self.save_button.add_class("mk-settings-save")
         self.save_button.on_click(lambda _: self.save())
         self.origins = w.VBox()
         self.origins.add_class("mk-cors-list")
-        self.origin = w.Text(description="Origin", placeholder="https://shop.example.com, or * for any origin",
-                             style={"description_width": "120px"}, layout=w.Layout(width="560px"))
+        self.origin = w.Text(
+            description="Origin",
+            placeholder="https://shop.example.com, or * for any origin",
+            style={"description_width": "120px"},
+            layout=w.Layout(width="560px"),
+        )
         self.origin.add_class("mk-cors-origin")
-        self.add_button = w.Button(description="Allow origin", icon="plus",
-                                   tooltip="Let browser pages from this origin POST to the webhooks")
+        self.add_button = w.Button(
+            description="Allow origin",
+            icon="plus",
+            tooltip="Let browser pages from this origin POST to the webhooks",
+        )
         self.add_button.add_class("mk-cors-add")
         self.add_button.on_click(lambda _: self.cors_add())
         self.status = w.HTML()
         self.status.add_class("mk-settings-status")
-        self.widget = w.VBox([
-            w.HTML("<h3 style='margin:4px 0'>Settings</h3>"), *self.inputs.values(), self.save_button,
-            w.HTML("<b>CORS origins</b> <small>(the shop's own origins are always allowed)</small>"),
-            self.origins, w.HBox([self.origin, self.add_button]), self.status,
-        ])
+        self.widget = w.VBox(
+            [
+                w.HTML("<h3 style='margin:4px 0'>Settings</h3>"),
+                *self.inputs.values(),
+                self.save_button,
+                w.HTML("<b>CORS origins</b> <small>(the shop's own origins are always allowed)</small>"),
+                self.origins,
+                w.HBox([self.origin, self.add_button]),
+                self.status,
+            ]
+        )
         self.widget.add_class("mk-settings")
         self.refresh()
 
@@ -70,8 +91,12 @@ class SettingsPanel(Panel):
             control.value = "" if value is None else str(value)
         rows = []
         for origin in self.wb.settings.cors_list():
-            remove = w.Button(description="Remove", icon="trash", tooltip=f"Stop allowing {origin}",
-                              layout=w.Layout(width="100px"))
+            remove = w.Button(
+                description="Remove",
+                icon="trash",
+                tooltip=f"Stop allowing {origin}",
+                layout=w.Layout(width="100px"),
+            )
             remove.add_class("mk-cors-remove")
             remove.on_click(lambda _, origin=origin: self.cors_remove(origin))
             row = w.HBox([w.HTML(f"<code>{escape(origin)}</code>", layout=w.Layout(width="456px")), remove])

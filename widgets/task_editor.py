@@ -1,4 +1,4 @@
-"""The task editor: name, subscriptions, Liquid code with snippets, options form, live preview, save/import/export."""
+"""The task editor: subscriptions, Liquid code, snippets, options form, live preview, save, import, export."""
 
 from __future__ import annotations
 
@@ -21,12 +21,14 @@ from ._panel import message
 from ._panel import pre
 from .options_form import OptionsForm
 
-# Snippets inserted by the buttons above the code (appended at the end: a Textarea does not report the cursor).
+# Snippets of the buttons above the code, appended at the end (a Textarea does not report its cursor).
 SNIPPETS: dict[str, str] = {
     "Echo": '{% action "echo", event.data %}',
-    "Log": '{% log topic: event.topic, data: event.data %}',
-    "HTTP": ('{% action "http" %}\n  {\n    "method": "post",\n    "url": "https://example.com/webhook",\n'
-             '    "body": {{ event.data | json }}\n  }\n{% endaction %}'),
+    "Log": "{% log topic: event.topic, data: event.data %}",
+    "HTTP": (
+        '{% action "http" %}\n  {\n    "method": "post",\n    "url": "https://example.com/webhook",\n'
+        '    "body": {{ event.data | json }}\n  }\n{% endaction %}'
+    ),
     "Event": '{% action "event", topic: "user/example/followup", data: event.data %}',
     "Cache": '{% action "cache", "set", "last_event_data", event.data %}',
 }
@@ -36,7 +38,7 @@ _STYLE = "<style>.mk-code textarea { font-family: monospace; font-size: 12px; }<
 
 
 def summary(line: str) -> str:
-    """One sentence for a subscription line: ``When user/a/b is triggered, this task runs 1 hour later.``"""
+    """One sentence for a subscription line (``When user/a/b is triggered, this task runs 1 hour later.``)."""
     line = line.strip()
     match = _OFFSET.match(line)
     if match is None or int(match.group("amount")) == 0:
@@ -62,7 +64,9 @@ class TaskEditor(Panel):
         debounce: seconds to wait after the last change before previewing.
     """
 
-    def __init__(self, wb: Workbench | None = None, task_id: str | None = None, *, debounce: float = 0.5) -> None:
+    def __init__(
+        self, wb: Workbench | None = None, task_id: str | None = None, *, debounce: float = 0.5
+    ) -> None:
         super().__init__(wb)
         self.debounce = debounce
         self.task_id: str | None = None
@@ -70,30 +74,43 @@ class TaskEditor(Panel):
         self._timer: threading.Timer | None = None
         self._lock = threading.Lock()
         self._loading = False
-        self.tasks = w.Dropdown(description="Open", options=[("(new task)", "")], value="",
-                                layout=w.Layout(width="480px"))
+        self.tasks = w.Dropdown(
+            description="Open", options=[("(new task)", "")], value="", layout=w.Layout(width="480px")
+        )
         self.tasks.add_class("mk-task-select")
         self.tasks.observe(self._on_pick, names="value")
-        self.name = w.Text(description="Title", placeholder="e.g. Echo webhook data", layout=w.Layout(width="480px"))
+        self.name = w.Text(
+            description="Title", placeholder="e.g. Echo webhook data", layout=w.Layout(width="480px")
+        )
         self.name.add_class("mk-task-name")
-        self.subscriptions = w.Textarea(description="Subscriptions", placeholder="one per line, e.g. "
-                                        "user/webhook/test or user/webhook/test+1.hour",
-                                        layout=w.Layout(width="95%", height="60px"))
+        self.subscriptions = w.Textarea(
+            description="Subscriptions",
+            placeholder="one per line, e.g. user/webhook/test or user/webhook/test+1.hour",
+            layout=w.Layout(width="95%", height="60px"),
+        )
         self.subscriptions.add_class("mk-task-subscriptions")
-        self.code = w.Textarea(description="Code", placeholder="Liquid, e.g. {% action \"echo\", event.data %}",
-                               layout=w.Layout(width="95%", height="220px"))
+        self.code = w.Textarea(
+            description="Code",
+            placeholder='Liquid, e.g. {% action "echo", event.data %}',
+            layout=w.Layout(width="95%", height="220px"),
+        )
         self.code.add_class("mk-code")
         self.code.add_class("mk-task-code")
         snippet_buttons = []
         for label in SNIPPETS:
-            button = w.Button(description=label, tooltip=f"Insert the {label} snippet at the end of the code",
-                              layout=w.Layout(width="80px"))
+            button = w.Button(
+                description=label,
+                tooltip=f"Insert the {label} snippet at the end of the code",
+                layout=w.Layout(width="80px"),
+            )
             button.add_class(f"mk-snippet-{label.lower()}")
             button.on_click(lambda _, name=label: self.insert_snippet(name))
             snippet_buttons.append(button)
-        self.preview_data = w.Textarea(description="Preview data", placeholder="optional JSON for event.data "
-                                       "in the preview (else the latest event of each topic)",
-                                       layout=w.Layout(width="95%", height="50px"))
+        self.preview_data = w.Textarea(
+            description="Preview data",
+            placeholder="optional JSON for event.data in the preview (else the latest event of each topic)",
+            layout=w.Layout(width="95%", height="50px"),
+        )
         self.preview_data.add_class("mk-task-preview-data")
         self.options = OptionsForm(on_change=self._changed)
         self.summaries = w.HTML()
@@ -104,8 +121,12 @@ class TaskEditor(Panel):
         self.preview_html.add_class("mk-task-preview")
         self.status = w.HTML()
         self.status.add_class("mk-task-status")
-        self.save_button = w.Button(description="Save", button_style="primary", icon="save",
-                                    tooltip="Save the task (blocked by preview errors and invalid options)")
+        self.save_button = w.Button(
+            description="Save",
+            button_style="primary",
+            icon="save",
+            tooltip="Save the task (blocked by preview errors and invalid options)",
+        )
         self.save_button.add_class("mk-task-save")
         self.save_button.on_click(lambda _: self.save())
         self.enable_button = w.Button(description="Enable", icon="play", tooltip="Enable the saved task")
@@ -116,8 +137,11 @@ class TaskEditor(Panel):
         self.disable_button.on_click(lambda _: self.disable())
         self.new_button = w.Button(description="New", icon="file", tooltip="Start a new task")
         self.new_button.on_click(lambda _: self.new())
-        self.import_text = w.Textarea(description="Task JSON", placeholder="paste Mechanic task JSON to import, "
-                                      "or choose a file", layout=w.Layout(width="95%", height="80px"))
+        self.import_text = w.Textarea(
+            description="Task JSON",
+            placeholder="paste Mechanic task JSON to import, or choose a file",
+            layout=w.Layout(width="95%", height="80px"),
+        )
         self.import_text.add_class("mk-task-import-text")
         self.import_file = w.FileUpload(description="JSON file", accept=".json", multiple=False)
         self.import_file.observe(self._on_file, names="value")
@@ -127,22 +151,41 @@ class TaskEditor(Panel):
         self.export_button = w.Button(description="Export", icon="download", tooltip="Show the task as JSON")
         self.export_button.add_class("mk-task-export")
         self.export_button.on_click(lambda _: self.export_json())
-        self.export_text = w.Textarea(description="Export", disabled=True, layout=w.Layout(width="95%",
-                                                                                          height="120px"))
+        self.export_text = w.Textarea(
+            description="Export", disabled=True, layout=w.Layout(width="95%", height="120px")
+        )
         self.export_text.add_class("mk-task-export-text")
         for control in (self.code, self.subscriptions, self.preview_data):
             control.observe(lambda _: self._changed(), names="value")
-        editor = w.VBox([self.tasks, self.name, self.subscriptions, self.summaries, self.warnings,
-                         w.HBox(snippet_buttons), self.code, w.HTML("<b>Options</b>"), self.options.widget,
-                         w.HBox([self.save_button, self.enable_button, self.disable_button, self.new_button]),
-                         self.status])
+        editor = w.VBox(
+            [
+                self.tasks,
+                self.name,
+                self.subscriptions,
+                self.summaries,
+                self.warnings,
+                w.HBox(snippet_buttons),
+                self.code,
+                w.HTML("<b>Options</b>"),
+                self.options.widget,
+                w.HBox([self.save_button, self.enable_button, self.disable_button, self.new_button]),
+                self.status,
+            ]
+        )
         preview = w.VBox([self.preview_data, w.HTML("<b>Preview</b>"), self.preview_html])
-        transfer = w.VBox([self.import_text, w.HBox([self.import_file, self.import_button, self.export_button]),
-                           self.export_text])
-        sections = w.Accordion(children=[preview, transfer], titles=("Preview", "Import / export"),
-                               selected_index=0)
-        self.widget = w.VBox([w.HTML(_STYLE), w.HTML("<h3 style='margin:4px 0'>Task editor</h3>"), editor,
-                              sections])
+        transfer = w.VBox(
+            [
+                self.import_text,
+                w.HBox([self.import_file, self.import_button, self.export_button]),
+                self.export_text,
+            ]
+        )
+        sections = w.Accordion(
+            children=[preview, transfer], titles=("Preview", "Import / export"), selected_index=0
+        )
+        self.widget = w.VBox(
+            [w.HTML(_STYLE), w.HTML("<h3 style='margin:4px 0'>Task editor</h3>"), editor, sections]
+        )
         self.widget.add_class("mk-task-editor")
         self.refresh_tasks()
         if task_id:
@@ -153,13 +196,20 @@ class TaskEditor(Panel):
     # -- the task being edited ------------------------------------------------------------------------------
     def task(self) -> Task:
         """The unsaved task the form describes."""
-        kwargs: dict[str, Any] = {"name": self.name.value.strip() or "Untitled task", "script": self.code.value,
-                                  "subscriptions_template": self.subscriptions.value}
+        kwargs: dict[str, Any] = {
+            "name": self.name.value.strip() or "Untitled task",
+            "script": self.code.value,
+            "subscriptions_template": self.subscriptions.value,
+        }
         if self.task_id:
             try:
                 stored = self.wb.tasks.get(self.task_id)
-                kwargs.update(id=stored.id, created_at=stored.created_at, enabled=stored.enabled,
-                              preview_event_definitions=stored.preview_event_definitions)
+                kwargs.update(
+                    id=stored.id,
+                    created_at=stored.created_at,
+                    enabled=stored.enabled,
+                    preview_event_definitions=stored.preview_event_definitions,
+                )
             except MechanicError:
                 self.task_id = None
         task = Task(**kwargs)
@@ -202,12 +252,14 @@ class TaskEditor(Panel):
                 continue
             close = difflib.get_close_matches(topic, topics, n=1)
             hint = f" Did you mean {close[0]}?" if close else ""
-            found.append(f"No webhook has the topic {topic} (only an Event action or wb.emit_event can create "
-                         f"such events).{hint}")
+            found.append(
+                f"No webhook has the topic {topic} (only an Event action or wb.emit_event can create "
+                f"such events).{hint}"
+            )
         return found
 
     def preview(self) -> dict[str, Any]:
-        """Render the preview now and show it; returns ``wb.tasks.preview``'s result (``{"error": …}`` on failure).
+        """Render and show the preview now; return ``wb.tasks.preview``'s result (``{"error": …}`` on error).
 
         With preview data, each subscribed topic is previewed with that data; otherwise with the usual
         preview events (the task's definitions, the latest event of the topic, sample data).
@@ -230,8 +282,10 @@ class TaskEditor(Panel):
             result = {"error": error_text(exc), "subscriptions": raw_lines, "previews": [], "ok": False}
         self.result = result
         lines = result["subscriptions"]
-        self.summaries.value = "".join(f"<div>{escape(summary(line))}</div>" for line in lines) or \
-            "<i>No subscriptions: add a topic per line.</i>"
+        self.summaries.value = (
+            "".join(f"<div>{escape(summary(line))}</div>" for line in lines)
+            or "<i>No subscriptions: add a topic per line.</i>"
+        )
         self.warnings.value = "".join(message(text, "warning") for text in self.check_subscriptions(lines))
         self.preview_html.value = self._render(result)
         return result
@@ -242,39 +296,60 @@ class TaskEditor(Panel):
         code_lines = self.code.value.splitlines()
         parts = []
         for entry in result["previews"]:
-            source = {"definition": "preview event definition", "event": "latest event", "sample": "sample data",
-                      "none": "no data (null)", "given": "preview data"}.get(entry["source"], entry["source"])
-            parts.append(f"<h4 style='margin:6px 0'><code>{escape(entry['topic'])}</code> "
-                         f"<small>({escape(entry.get('description') or source)})</small></h4>")
+            source = {
+                "definition": "preview event definition",
+                "event": "latest event",
+                "sample": "sample data",
+                "none": "no data (null)",
+                "given": "preview data",
+            }.get(entry["source"], entry["source"])
+            parts.append(
+                f"<h4 style='margin:6px 0'><code>{escape(entry['topic'])}</code> "
+                f"<small>({escape(entry.get('description') or source)})</small></h4>"
+            )
             failure = entry.get("failure")
             if failure:
                 line = failure.get("line")
                 where = f"line {line}: " if line else ""
-                shown = f" <code>{escape(code_lines[line - 1].strip())}</code>" if line and \
-                    line <= len(code_lines) else ""
-                parts.append(f'<div class="mk-preview-failure" style="color:#b00020">{escape(failure["kind"])} '
-                             f"error, {escape(where)}{escape(failure['message'])}{shown}</div>")
+                shown = (
+                    f" <code>{escape(code_lines[line - 1].strip())}</code>"
+                    if line and line <= len(code_lines)
+                    else ""
+                )
+                parts.append(
+                    f'<div class="mk-preview-failure" style="color:#b00020">{escape(failure["kind"])} '
+                    f"error, {escape(where)}{escape(failure['message'])}{shown}</div>"
+                )
             for action in entry["actions"]:
-                parts.append(f"<div class='mk-preview-action'>Action <b>{escape(action['type'])}</b></div>"
-                             + pre(action["options"]))
+                parts.append(
+                    f"<div class='mk-preview-action'>Action <b>{escape(action['type'])}</b></div>"
+                    + pre(action["options"])
+                )
             for log in entry["logs"]:
                 parts.append("<div class='mk-preview-log'>Log</div>" + pre(log))
             if entry["errors"]:
-                tag_lines = [str(n) for n, text in enumerate(code_lines, 1) if "error" in text and "{%" in text]
+                tag_lines = [
+                    str(n) for n, text in enumerate(code_lines, 1) if "error" in text and "{%" in text
+                ]
                 where = f" (error tags on line {', '.join(tag_lines)})" if tag_lines else ""
                 for error in entry["errors"]:
-                    parts.append(f'<div class="mk-preview-error" style="color:#b00020">Error{escape(where)}</div>'
-                                 + pre(error))
+                    parts.append(
+                        f'<div class="mk-preview-error" style="color:#b00020">Error{escape(where)}</div>'
+                        + pre(error)
+                    )
             if not (entry["actions"] or entry["logs"] or entry["errors"] or failure):
                 parts.append("<i>No actions, logs or errors.</i>")
         return "".join(parts) or "<i>Nothing to preview.</i>"
 
     # -- saving ---------------------------------------------------------------------------------------------
     def save(self) -> Task | None:
-        """Create or update the task; refused (with the reason shown) on invalid options or a preview error."""
+        """Create or update the task; refused (reason shown) on invalid options or a preview error."""
         task = self.task()
-        fields = {"script": task.script, "subscriptions_template": task.subscriptions_template,
-                  "options": task.options}
+        fields = {
+            "script": task.script,
+            "subscriptions_template": task.subscriptions_template,
+            "options": task.options,
+        }
         try:
             if self.task_id:
                 saved = self.wb.tasks.update(self.task_id, name=self.name.value, **fields)
@@ -285,7 +360,9 @@ class TaskEditor(Panel):
             return None
         self.task_id = saved.id
         self.refresh_tasks()
-        self.status.value = message(f"Saved {saved.name} ({'enabled' if saved.enabled else 'disabled'}).", "ok")
+        self.status.value = message(
+            f"Saved {saved.name} ({'enabled' if saved.enabled else 'disabled'}).", "ok"
+        )
         return saved
 
     def _set_enabled(self, enabled: bool) -> Task | None:
@@ -315,7 +392,9 @@ class TaskEditor(Panel):
         self._loading = True
         try:
             self.tasks.options = [("(new task)", "")] + [
-                (f"{task.name}{'' if task.enabled else ' (disabled)'}", task.id) for task in self.wb.tasks.list()]
+                (f"{task.name}{'' if task.enabled else ' (disabled)'}", task.id)
+                for task in self.wb.tasks.list()
+            ]
             self.tasks.value = self.task_id or ""
         finally:
             self._loading = False
@@ -374,8 +453,10 @@ class TaskEditor(Panel):
             self.load(results[0].task.id)
         problems = [f"{r.task.name}: {p}" for r in results for p in r.problems]
         text = f"Imported {len(results)} task{'s' if len(results) != 1 else ''}."
-        self.status.value = message(text + (" Stored disabled: " + "; ".join(problems) if problems else ""),
-                                    "warning" if problems else "ok")
+        self.status.value = message(
+            text + (" Stored disabled: " + "; ".join(problems) if problems else ""),
+            "warning" if problems else "ok",
+        )
         return [result.task for result in results]
 
     def export_json(self) -> str | None:

@@ -47,11 +47,16 @@ class WebhooksPanel(Panel):
         self.name.add_class("mk-webhook-name")
         self.topic = w.Text(description="Topic", placeholder="user/<subject>/<verb>, e.g. user/webhook/test")
         self.topic.add_class("mk-webhook-topic")
-        self.mode = w.Dropdown(description="Data mode", options=[("Auto", "auto"), ("Full request", "full")],
-                               value="auto")
+        self.mode = w.Dropdown(
+            description="Data mode", options=[("Auto", "auto"), ("Full request", "full")], value="auto"
+        )
         self.mode.add_class("mk-webhook-mode")
-        self.add_button = w.Button(description="Add webhook", button_style="primary", icon="plus",
-                                   tooltip="Create a webhook with this name, topic and data mode")
+        self.add_button = w.Button(
+            description="Add webhook",
+            button_style="primary",
+            icon="plus",
+            tooltip="Create a webhook with this name, topic and data mode",
+        )
         self.add_button.add_class("mk-webhook-add")
         self.topic_message = w.HTML()
         self.topic_message.add_class("mk-webhook-topic-message")
@@ -59,15 +64,23 @@ class WebhooksPanel(Panel):
         self.status.add_class("mk-webhooks-status")
         self.topic.observe(self._on_topic, names="value")
         self.add_button.on_click(lambda _: self.add())
-        form = w.VBox([w.HTML("<b>Add a webhook</b>"), self.name, self.topic, self.topic_message, self.mode,
-                       self.add_button])
+        form = w.VBox(
+            [
+                w.HTML("<b>Add a webhook</b>"),
+                self.name,
+                self.topic,
+                self.topic_message,
+                self.mode,
+                self.add_button,
+            ]
+        )
         self.widget = w.VBox([w.HTML("<h3 style='margin:4px 0'>Webhooks</h3>"), self.rows, form, self.status])
         self.widget.add_class("mk-webhooks")
         self.refresh()
 
     # -- notifications ---------------------------------------------------------------------------------------
     def on_change(self, callback: Callable[[], None]) -> None:
-        """Call ``callback()`` after a webhook is added, changed or deleted here (the request tester listens)."""
+        """Call ``callback()`` after a webhook is added, changed or deleted here (the tester listens)."""
         self._listeners.append(callback)
 
     def _changed(self) -> None:
@@ -89,7 +102,9 @@ class WebhooksPanel(Panel):
         text = change["new"]
         self.topic_message.value = message(self.topic_error(text), "error") if text else ""
 
-    def add(self, name: str | None = None, topic: str | None = None, mode: str | None = None) -> Webhook | None:
+    def add(
+        self, name: str | None = None, topic: str | None = None, mode: str | None = None
+    ) -> Webhook | None:
         """Create a webhook from the arguments, or from the form fields when they are None.
 
         Returns:
@@ -143,14 +158,20 @@ class WebhooksPanel(Panel):
             f"<b>{escape(webhook.name)}</b> &middot; <code>{escape(webhook.topic)}</code> &middot; "
             f"{escape(webhook.mode.value)} mode"
         )
-        enabled = w.Checkbox(value=webhook.enabled, description="Enabled", indent=False,
-                             layout=w.Layout(width="90px"))
+        enabled = w.Checkbox(
+            value=webhook.enabled, description="Enabled", indent=False, layout=w.Layout(width="90px")
+        )
         enabled.add_class("mk-webhook-enabled")
         enabled.observe(lambda change: self.set_enabled(webhook.id, change["new"]), names="value")
         url_text = w.Text(value=url, disabled=True, layout=w.Layout(width="460px"))
         url_text.add_class("mk-webhook-url")
-        delete = w.Button(description="Delete", icon="trash", button_style="danger",
-                          tooltip=f"Delete the webhook {webhook.name}", layout=w.Layout(width="90px"))
+        delete = w.Button(
+            description="Delete",
+            icon="trash",
+            button_style="danger",
+            tooltip=f"Delete the webhook {webhook.name}",
+            layout=w.Layout(width="90px"),
+        )
         delete.add_class("mk-webhook-delete")
         delete.on_click(lambda _: self.delete(webhook.id))
         row = w.VBox([label, w.HBox([url_text, copy_button(url), enabled, delete])])

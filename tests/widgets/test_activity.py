@@ -25,12 +25,14 @@ def post(http: httpx.Client, url: str, data: dict) -> str:
 @pytest.fixture
 def echo_task(served: Workbench) -> str:
     """A task echoing the data of user/webhook/test events."""
-    return served.tasks.create("Echo", script='{% action "echo", event.data %}{% log "seen" %}',
-                               subscriptions="user/webhook/test").id
+    return served.tasks.create(
+        "Echo", script='{% action "echo", event.data %}{% log "seen" %}', subscriptions="user/webhook/test"
+    ).id
 
 
-def test_lists_the_event_and_its_task_run_after_the_worker_ran(served: Workbench, webhook: Webhook, echo_task: str,
-                                                               http: httpx.Client) -> None:
+def test_lists_the_event_and_its_task_run_after_the_worker_ran(
+    served: Workbench, webhook: Webhook, echo_task: str, http: httpx.Client
+) -> None:
     request_id = post(http, served.webhooks.url(webhook), {"hello": "world"})
     activity = RecentActivity(served)
     assert "mk-activity" in activity.widget._dom_classes
@@ -50,8 +52,9 @@ def test_lists_the_event_and_its_task_run_after_the_worker_ran(served: Workbench
     assert "Task run: Echo" in detail and "seen" in detail and "Action <b>echo</b>" in detail
 
 
-def test_filters_by_request_id_topic_and_status(served: Workbench, webhook: Webhook, echo_task: str,
-                                                http: httpx.Client) -> None:
+def test_filters_by_request_id_topic_and_status(
+    served: Workbench, webhook: Webhook, echo_task: str, http: httpx.Client
+) -> None:
     first = post(http, served.webhooks.url(webhook), {"n": 1})
     second = post(http, served.webhooks.url(webhook), {"n": 2})
     served.emit_event("user/other/thing", {"n": 3})
@@ -73,7 +76,9 @@ def test_filters_by_request_id_topic_and_status(served: Workbench, webhook: Webh
 
 
 def test_retry_a_failed_action_run(served: Workbench, webhook: Webhook, http: httpx.Client) -> None:
-    served.tasks.create("Flaky", script='{% action "echo", __error: "boom" %}', subscriptions="user/webhook/test")
+    served.tasks.create(
+        "Flaky", script='{% action "echo", __error: "boom" %}', subscriptions="user/webhook/test"
+    )
     request_id = post(http, served.webhooks.url(webhook), {})
     served.worker.run_until_idle()
     activity = RecentActivity(served, limit=10)
@@ -96,8 +101,9 @@ def test_retry_a_failed_action_run(served: Workbench, webhook: Webhook, http: ht
     assert "cannot be retried" in activity.status.value
 
 
-def test_replay_reposts_the_raw_request_to_the_webhook(served: Workbench, webhook: Webhook, echo_task: str,
-                                                       http: httpx.Client) -> None:
+def test_replay_reposts_the_raw_request_to_the_webhook(
+    served: Workbench, webhook: Webhook, echo_task: str, http: httpx.Client
+) -> None:
     request_id = post(http, served.webhooks.url(webhook), {"again": True})
     served.worker.run_until_idle()
     activity = RecentActivity(served)
@@ -120,8 +126,9 @@ def test_replay_emits_a_user_event_again(served: Workbench) -> None:
     assert activity.replay("no-such-event") is None and "no event" in activity.status.value
 
 
-def test_auto_refresh_updates_the_table_from_a_thread(served: Workbench, webhook: Webhook,
-                                                      http: httpx.Client) -> None:
+def test_auto_refresh_updates_the_table_from_a_thread(
+    served: Workbench, webhook: Webhook, http: httpx.Client
+) -> None:
     activity = RecentActivity(served, auto_refresh=True, interval=0.05)
     try:
         assert activity.auto.value is True
@@ -137,11 +144,17 @@ def test_auto_refresh_updates_the_table_from_a_thread(served: Workbench, webhook
 
 def test_chart_counts_events_per_minute_by_topic() -> None:
     now = dt.datetime(2026, 1, 1, 12, 0, 30, tzinfo=dt.UTC)
-    events = [Event(str(i), topic, None, "user", created_at)
-              for i, (topic, created_at) in enumerate([("user/a/b", "2026-01-01T12:00:01.000Z"),
-                                                       ("user/a/b", "2026-01-01T12:00:02.000Z"),
-                                                       ("user/c/d", "2026-01-01T11:59:00.000Z"),
-                                                       ("user/c/d", "2026-01-01T10:00:00.000Z")])]
+    events = [
+        Event(str(i), topic, None, "user", created_at)
+        for i, (topic, created_at) in enumerate(
+            [
+                ("user/a/b", "2026-01-01T12:00:01.000Z"),
+                ("user/a/b", "2026-01-01T12:00:02.000Z"),
+                ("user/c/d", "2026-01-01T11:59:00.000Z"),
+                ("user/c/d", "2026-01-01T10:00:00.000Z"),
+            ]
+        )
+    ]
     svg = chart(events, now)
     assert "12:00 user/a/b: 2" in svg and "11:59 user/c/d: 1" in svg and "10:00" not in svg
     assert "peak 2" in svg

@@ -14,7 +14,13 @@ from widgets import home
 
 def test_tabs_and_wiring(served: Workbench) -> None:
     dashboard = Home(served, debounce=0)
-    assert dashboard.tabs.titles == ("Webhooks", "Request tester", "Recent activity", "Task editor", "Settings")
+    assert dashboard.tabs.titles == (
+        "Webhooks",
+        "Request tester",
+        "Recent activity",
+        "Task editor",
+        "Settings",
+    )
     assert repr(dashboard) == "Home()"
 
     dashboard.editor.subscriptions.value = "user/webhook/test"
@@ -44,7 +50,9 @@ def test_home_serves_the_workbench(tmp_path: Path) -> None:
         bench.close()
 
 
-@pytest.mark.parametrize("name", ["WebhooksPanel", "SettingsPanel", "RecentActivity", "RequestTester", "TaskEditor"])
+@pytest.mark.parametrize(
+    "name", ["WebhooksPanel", "SettingsPanel", "RecentActivity", "RequestTester", "TaskEditor"]
+)
 def test_every_panel_opens_on_a_fresh_workbench(workbench: Workbench, name: str) -> None:
     import widgets
 

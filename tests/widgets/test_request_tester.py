@@ -17,19 +17,25 @@ def tester(served: Workbench, webhook: Webhook) -> RequestTester:
     return RequestTester(served)
 
 
-def test_the_url_dropdown_offers_the_webhook_urls(served: Workbench, tester: RequestTester,
-                                                 webhook: Webhook) -> None:
+def test_the_url_dropdown_offers_the_webhook_urls(
+    served: Workbench, tester: RequestTester, webhook: Webhook
+) -> None:
     assert tester.url.value == served.webhooks.url(webhook)
     other = served.webhooks.create("Other", "user/other/thing")
     tester.refresh_urls()
-    assert [value for _, value in tester.url.options] == [served.webhooks.url(webhook), served.webhooks.url(other)]
+    assert [value for _, value in tester.url.options] == [
+        served.webhooks.url(webhook),
+        served.webhooks.url(other),
+    ]
     assert tester.url.value == served.webhooks.url(webhook)
     served.webhooks.update(webhook.id, enabled=False)
     tester.refresh_urls()
     assert tester.url.value == served.webhooks.url(other)
 
 
-def test_send_json_shows_204_the_request_id_the_event_and_curl(served: Workbench, tester: RequestTester) -> None:
+def test_send_json_shows_204_the_request_id_the_event_and_curl(
+    served: Workbench, tester: RequestTester
+) -> None:
     tester.use_preset("json")
     tester.body.value = '{"hello": "world", "n": 1}'
     tester.send_button.click()
@@ -42,8 +48,17 @@ def test_send_json_shows_204_the_request_id_the_event_and_curl(served: Workbench
     event = served.event(response.request_id)
     assert response.event_id == event.id and event.data == {"hello": "world", "n": 1}
     assert tester.show_event.disabled is False
-    assert shlex.split(tester.curl.value) == ["curl", "-i", "-X", "POST", "-H", "Content-Type: application/json",
-                                              "--data-binary", '{"hello": "world", "n": 1}', tester.url.value]
+    assert shlex.split(tester.curl.value) == [
+        "curl",
+        "-i",
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        '{"hello": "world", "n": 1}',
+        tester.url.value,
+    ]
     opened = []
     tester.on_event(opened.append)
     tester.show_event.click()
@@ -71,10 +86,12 @@ def test_send_multipart_with_a_file_and_an_origin(served: Workbench, tester: Req
     data = served.event(response.request_id).data
     assert data["name"] == "Ada"
     assert "notes.txt" in str(data)
-    assert dict((k.lower(), v) for k, v in response.headers).get("access-control-allow-origin") == \
-        "https://shop.example.com"
+    assert (
+        dict((k.lower(), v) for k, v in response.headers).get("access-control-allow-origin")
+        == "https://shop.example.com"
+    )
     parts = shlex.split(response.curl)
-    assert ["-F", "name=Ada"] == parts[parts.index("-F"):parts.index("-F") + 2]
+    assert ["-F", "name=Ada"] == parts[parts.index("-F") : parts.index("-F") + 2]
     assert "file=@notes.txt;type=text/plain" in parts and "Origin: https://shop.example.com" in parts
 
 

@@ -38,11 +38,17 @@ def test_cors_origins_add_and_remove(workbench: Workbench) -> None:
     panel.origin.value = "https://Shop.Example.com/"
     panel.add_button.click()
     assert workbench.settings.cors_list() == ["https://shop.example.com"]
-    assert panel.origin.value == "" and "https://shop.example.com" in panel.origins.children[0].children[0].value
+    assert (
+        panel.origin.value == "" and "https://shop.example.com" in panel.origins.children[0].children[0].value
+    )
     assert panel.cors_add("not an origin") is None and "invalid CORS origin" in panel.status.value
 
-    [remove] = [child for child in panel.origins.children[0].children if "mk-cors-remove" in child._dom_classes]
+    [remove] = [
+        child for child in panel.origins.children[0].children if "mk-cors-remove" in child._dom_classes
+    ]
     remove.click()
     assert workbench.settings.cors_list() == []
     assert "No extra origins" in panel.origins.children[0].value
-    assert panel.cors_remove("https://shop.example.com") is None and "not on the CORS list" in panel.status.value
+    assert (
+        panel.cors_remove("https://shop.example.com") is None and "not on the CORS list" in panel.status.value
+    )

@@ -1,4 +1,4 @@
-"""The task editor: snippets and live preview, summaries, the webhook-topic warning, options form, save, import/export."""
+"""The task editor: snippets, live preview, summaries, topic warning, options form, save, import, export."""
 
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ def test_echo_snippet_preview_shows_the_echo_action(editor: TaskEditor) -> None:
     assert editor.code.value == '{% action "echo", event.data %}\n'
     [entry] = editor.result["previews"]
     assert entry["actions"] == [{"type": "echo", "options": {"hello": "world"}, "meta": None}]
-    assert "Action <b>echo</b>" in editor.preview_html.value and "&quot;hello&quot;" in editor.preview_html.value
+    assert (
+        "Action <b>echo</b>" in editor.preview_html.value and "&quot;hello&quot;" in editor.preview_html.value
+    )
 
 
 def test_every_snippet_renders(editor: TaskEditor) -> None:
@@ -46,7 +48,10 @@ def test_summary_per_subscription_with_offsets(editor: TaskEditor) -> None:
     assert editor.summaries.value.count("<div>") == 3
     assert "When user/webhook/test is triggered, this task runs." in editor.summaries.value
     assert "When user/webhook/test is triggered, this task runs 1 hour later." in editor.summaries.value
-    assert summary("shopify/orders/paid+2.days") == "When shopify/orders/paid is triggered, this task runs 2 days later."
+    assert (
+        summary("shopify/orders/paid+2.days")
+        == "When shopify/orders/paid is triggered, this task runs 2 days later."
+    )
     assert summary("a/b/c+0.days") == "When a/b/c is triggered, this task runs."
 
 
@@ -60,7 +65,7 @@ def test_a_user_topic_typo_suggests_the_webhook_topic(editor: TaskEditor) -> Non
 
 def test_failures_and_error_objects_show_line_numbers(editor: TaskEditor) -> None:
     editor.subscriptions.value = "user/webhook/test"
-    editor.code.value = 'line one\n\n{{ 1 | no_such_filter }}\n'
+    editor.code.value = "line one\n\n{{ 1 | no_such_filter }}\n"
     html = editor.preview_html.value
     assert "line 3: unknown filter" in html and "no_such_filter" in html
     editor.code.value = '{% assign x = 1 %}\n{% error "bad input" %}\n'
@@ -70,12 +75,20 @@ def test_failures_and_error_objects_show_line_numbers(editor: TaskEditor) -> Non
 
 def test_options_form_is_typed_and_feeds_the_preview(editor: TaskEditor) -> None:
     editor.subscriptions.value = "user/webhook/test"
-    editor.code.value = ('{% action "echo", greeting: options.greeting__required, count: options.count__number, '
-                         'loud: options.loud__boolean, mode: options.mode__select_o1_fast_o2_slow, '
-                         'tags: options.tags__array, level: options.level__range_min1_max5 %}')
+    editor.code.value = (
+        '{% action "echo", greeting: options.greeting__required, count: options.count__number, '
+        "loud: options.loud__boolean, mode: options.mode__select_o1_fast_o2_slow, "
+        "tags: options.tags__array, level: options.level__range_min1_max5 %}"
+    )
     inputs = editor.options.inputs
-    assert [type(inputs[key]).__name__ for key in inputs] == ["Text", "Text", "Checkbox", "Dropdown", "Textarea",
-                                                               "IntSlider"]
+    assert [type(inputs[key]).__name__ for key in inputs] == [
+        "Text",
+        "Text",
+        "Checkbox",
+        "Dropdown",
+        "Textarea",
+        "IntSlider",
+    ]
     assert inputs["greeting__required"].description == "Greeting *"
     editor.options.set("greeting__required", "hi")
     editor.options.set("count__number", "3")
@@ -84,7 +97,14 @@ def test_options_form_is_typed_and_feeds_the_preview(editor: TaskEditor) -> None
     editor.options.set("tags__array", "a\nb\n")
     editor.options.set("level__range_min1_max5", 4)
     options = editor.result["previews"][0]["actions"][0]["options"]
-    assert options == {"greeting": "hi", "count": 3, "loud": True, "mode": "slow", "tags": ["a", "b"], "level": 4}
+    assert options == {
+        "greeting": "hi",
+        "count": 3,
+        "loud": True,
+        "mode": "slow",
+        "tags": ["a", "b"],
+        "level": 4,
+    }
     editor.code.value += "{{ options.greeting__required }}"  # same keys: the form (and its values) stay
     assert editor.options.inputs["greeting__required"].value == "hi"
 
@@ -99,7 +119,11 @@ def test_save_stores_the_task_and_refuses_invalid_options(workbench: Workbench, 
     editor.options.set("note__required", "x")
     editor.save_button.click()
     [task] = workbench.tasks.list()
-    assert (task.name, task.subscriptions, task.options) == ("Echo", ["user/webhook/test"], {"note__required": "x"})
+    assert (task.name, task.subscriptions, task.options) == (
+        "Echo",
+        ["user/webhook/test"],
+        {"note__required": "x"},
+    )
     assert editor.task_id == task.id and editor.tasks.value == task.id
     editor.code.value = '{% action "echo", data: event.data, note: options.note__required %}{% log "v2" %}'
     assert editor.save().id == task.id
@@ -110,12 +134,21 @@ def test_save_stores_the_task_and_refuses_invalid_options(workbench: Workbench, 
 
 
 def test_import_opens_the_task_and_export_shows_its_json(workbench: Workbench, editor: TaskEditor) -> None:
-    data = {"name": "Imported", "script": '{% log "x" %}', "subscriptions": ["user/webhook/test"],
-            "subscriptions_template": "user/webhook/test", "options": {}}
+    data = {
+        "name": "Imported",
+        "script": '{% log "x" %}',
+        "subscriptions": ["user/webhook/test"],
+        "subscriptions_template": "user/webhook/test",
+        "options": {},
+    }
     editor.import_text.value = json.dumps(data)
     editor.import_button.click()
     [task] = workbench.tasks.list()
-    assert editor.task_id == task.id and editor.name.value == "Imported" and "Imported 1 task" in editor.status.value
+    assert (
+        editor.task_id == task.id
+        and editor.name.value == "Imported"
+        and "Imported 1 task" in editor.status.value
+    )
     editor.export_button.click()
     exported = json.loads(editor.export_text.value)
     assert exported["name"] == "Imported" and exported["script"] == '{% log "x" %}'
@@ -123,8 +156,9 @@ def test_import_opens_the_task_and_export_shows_its_json(workbench: Workbench, e
 
 
 def test_opening_a_stored_task_and_starting_a_new_one(workbench: Workbench) -> None:
-    task = workbench.tasks.create("Stored", script='{% log options.msg %}', subscriptions="user/webhook/test",
-                                  options={"msg": "hello"})
+    task = workbench.tasks.create(
+        "Stored", script="{% log options.msg %}", subscriptions="user/webhook/test", options={"msg": "hello"}
+    )
     editor = TaskEditor(workbench, task.id, debounce=0)
     assert (editor.name.value, editor.subscriptions.value) == ("Stored", "user/webhook/test")
     assert editor.options.inputs["msg"].value == "hello"

@@ -15,9 +15,18 @@ def test_add_through_the_form_lists_the_webhook_with_its_url(served: Workbench) 
 
     [webhook] = served.webhooks.list()
     assert (webhook.name, webhook.topic, webhook.mode.value, webhook.enabled) == (
-        "Contact form", "user/contact/submit", "full", True)
-    urls = [child for row in panel.rows.children for box in row.children[1:] for child in box.children
-            if "mk-webhook-url" in child._dom_classes]
+        "Contact form",
+        "user/contact/submit",
+        "full",
+        True,
+    )
+    urls = [
+        child
+        for row in panel.rows.children
+        for box in row.children[1:]
+        for child in box.children
+        if "mk-webhook-url" in child._dom_classes
+    ]
     assert [url.value for url in urls] == [served.webhooks.url(webhook)]
     assert "navigator.clipboard.writeText" in panel.rows.children[0].children[1].children[1].value
     assert "Created" in panel.status.value
@@ -51,8 +60,11 @@ def test_disable_enable_and_delete(workbench: Workbench) -> None:
     webhook = panel.add("Example", "user/webhook/test", "auto")
     assert webhook is not None
 
-    checkbox = next(child for child in panel.rows.children[0].children[1].children
-                    if "mk-webhook-enabled" in child._dom_classes)
+    checkbox = next(
+        child
+        for child in panel.rows.children[0].children[1].children
+        if "mk-webhook-enabled" in child._dom_classes
+    )
     checkbox.value = False
     assert workbench.webhooks.get(webhook.id).enabled is False
     panel.set_enabled(webhook.id, True)
