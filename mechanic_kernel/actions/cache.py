@@ -6,6 +6,7 @@ cache endpoints serve single keys over HTTP, and only this action writes.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import re
@@ -272,7 +273,8 @@ class CacheAction:
         cache = context.services.get("cache")
         if cache is None:
             raise ActionError("the cache is not available to this action run")
-        return cache.execute(options, context.now)
+        # The write waits for a commit; wait on a thread so the worker's loop keeps serving meanwhile.
+        return await asyncio.get_running_loop().run_in_executor(None, cache.execute, options, context.now)
 
 
 ACTION = CacheAction()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
@@ -95,7 +96,9 @@ class EventAction:
         """Create the child event (its event run is scheduled for ``run_at``; a past ``run_at`` means now)."""
         self.validate(options)
         run_at = parse_run_at(options.get("run_at"))
-        event_id = context.emit_event(options["topic"], options.get("data"), run_at, _task_ids(options))
+        # Creating the event waits for a commit; wait on a thread so the worker's loop keeps serving.
+        event_id = await asyncio.get_running_loop().run_in_executor(
+            None, context.emit_event, options["topic"], options.get("data"), run_at, _task_ids(options))
         return {"event_id": event_id}
 
 
