@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import logging
 import threading
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor
 
 T = TypeVar("T")
+log = logging.getLogger("mechanic_kernel.runs")
 
 DEFAULT_CONCURRENCY = 4
 # How often work() applies retention (spec §1.11): deletion is due days later, so hourly is plenty.
@@ -119,8 +121,12 @@ class Worker:
         """Perform ``run``, then the runs its commit claims, until none is due or the worker stops."""
         while run is not None:
             self.started += 1
-            following = await perform(self.engine, run, self._render_executor(),
-                                      claim_next=0 if stop.is_set() else 1)
+            try:
+                following = await perform(self.engine, run, self._render_executor(),
+                                          claim_next=0 if stop.is_set() else 1)
+            except Exception:  # noqa: BLE001 - the store failed; the slot ends, work() goes on
+                log.exception("the outcome of %s run %s could not be stored", run.kind.value, run.id)
+                return
             run = following[0] if following else None
 
     def wake(self) -> None:
@@ -140,10 +146,15 @@ class Worker:
         try:
             while not stop.is_set():
                 self._wake.clear()
-                await self._maybe_purge()
-                free = self.concurrency - len(running)
-                # One transaction claims a run for every free slot; then each slot's commit claims its next.
-                for run in await self.engine.queue.aclaim(limit=free) if free > 0 else []:
+                try:
+                    await self._maybe_purge()
+                    free = self.concurrency - len(running)
+                    # One transaction claims a run per free slot; then each slot's commit claims its next.
+                    claimed = await self.engine.queue.aclaim(limit=free) if free > 0 else []
+                except Exception:  # noqa: BLE001 - a locked or failing store must not end a server's worker
+                    log.exception("the worker could not claim runs; trying again shortly")
+                    claimed = []
+                for run in claimed:
                     task = asyncio.ensure_future(self._slot(run, stop))
                     running.add(task)
                     task.add_done_callback(lambda done: (running.discard(done), self.wake()))
