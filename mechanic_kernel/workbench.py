@@ -136,12 +136,40 @@ class Workbench:
         """The data the event would have had under another request mode (from its stored raw request)."""
         return reinterpret(self.request_of(event), mode)
 
-    def events(self, *, topic: str | None = None, webhook_id: str | None = None, limit: int | None = None,
-               flatten: bool = True) -> pd.DataFrame:
-        """Events as a pandas DataFrame, newest first; ``data`` flattened into ``data.*`` columns."""
+    def events(self, *, topic: str | list[str] | None = None, webhook_id: str | list[str] | None = None,
+               limit: int | None = None, flatten: bool = False, since: Any = None, until: Any = None,
+               parse: bool = False) -> pd.DataFrame:
+        """Events as a pandas DataFrame, newest first, filtered in SQL (docs/frames.md).
+
+        ``data`` is the stored JSON text; ``parse=True`` decodes it, ``flatten=True`` spreads it into ``data.*``
+        columns. ``since`` is inclusive, ``until`` exclusive.
+
+        Raises:
+            InvalidInput: a bad filter value.
+        """
         from .frames import events_frame
 
-        return events_frame(self.list_events(topic=topic, webhook_id=webhook_id, limit=limit), flatten=flatten)
+        return events_frame(self.store.db, topic=topic, webhook_id=webhook_id, since=since, until=until,
+                            limit=limit, flatten=flatten, parse=parse)
+
+    def task_runs(self, **filters: Any) -> pd.DataFrame:
+        """Task runs as a DataFrame, newest first; filters ``topic``, ``webhook_id``, ``task_id``, ``status``,
+        ``since``, ``until``, ``limit`` (see :func:`mechanic_kernel.frames.task_runs_frame`)."""
+        from .frames import task_runs_frame
+
+        return task_runs_frame(self.store.db, **filters)
+
+    def action_runs(self, **filters: Any) -> pd.DataFrame:
+        """Action runs as a DataFrame, newest first; the filters of :meth:`task_runs`, and ``parse``."""
+        from .frames import action_runs_frame
+
+        return action_runs_frame(self.store.db, **filters)
+
+    def logs(self, **filters: Any) -> pd.DataFrame:
+        """Every log and error object of task runs as a DataFrame; the filters of :meth:`task_runs`."""
+        from .frames import logs_frame
+
+        return logs_frame(self.store.db, **filters)
 
     def emit_event(self, topic: str, data: Any = None, *, run_at: Any = None, task_id: str | None = None,
                    task_ids: list[str] | None = None, parent_id: str | None = None) -> Event:

@@ -35,14 +35,15 @@ def test_events_frame_flattens_data(workbench: Workbench, webhook, server, http)
     url = workbench.webhooks.url(webhook)
     http.post(url, json={"customer": {"email": "a@x.io", "tags": ["vip"]}, "total": 12.5})
     http.post(url, content=b"plain text", headers={"content-type": "text/plain"})
-    frame = workbench.events()
+    frame = workbench.events(flatten=True)  # data stays JSON text unless flattened or parsed (docs/frames.md)
     assert list(frame["topic"]) == ["user/webhook/test"] * 2
     assert isinstance(frame["created_at"].dtype, pd.DatetimeTZDtype)
     assert frame.loc[1, "data.customer.email"] == "a@x.io"
     assert frame.loc[1, "data.total"] == 12.5
     assert frame.loc[0, "data"] == "plain text"
-    raw = workbench.events(flatten=False)
-    assert raw.loc[1, "data"] == {"customer": {"email": "a@x.io", "tags": ["vip"]}, "total": 12.5}
+    parsed = workbench.events(parse=True)
+    assert parsed.loc[1, "data"] == {"customer": {"email": "a@x.io", "tags": ["vip"]}, "total": 12.5}
+    assert workbench.events().loc[0, "data"] == '"plain text"'
 
 
 def test_empty_events_frame_has_the_columns(workbench: Workbench) -> None:
