@@ -7,6 +7,7 @@ error). Templates parsed here use :class:`MechanicTemplate`, rendered with :clas
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ from liquid import RenderContext
 from liquid.exceptions import LiquidError
 from liquid.exceptions import LiquidInterrupt
 from liquid.exceptions import LiquidSyntaxError
+from liquid.exceptions import LocalNamespaceLimitError
 from liquid.exceptions import StopRender
 from liquid.parser import get_parser
 from liquid.token import TOKEN_TAG
@@ -79,13 +81,41 @@ KEYWORDS = Keywords()
 
 
 class MechanicContext(RenderContext):
-    """A render context with Mechanic's keywords, cumulative loop counting and limited capture buffers."""
+    """A render context with Mechanic's keywords, cumulative loop counting and limited capture buffers.
 
-    __slots__ = ()
+    The local namespace limit is python-liquid's (the sum of ``sys.getsizeof`` of every local), kept as a
+    running total instead of re-summing all locals on every ``assign``: the same figure, checked at the
+    same moments, in constant time.
+    """
+
+    __slots__ = ("_local_sizes", "_locals_size")
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.scope = ReadOnlyChainMap(self.locals, self.globals, KEYWORDS, self.counters)
+        self._local_sizes: dict[str, int] = {}
+        self._locals_size = 0
+
+    def assign(self, key: str, val: Any) -> None:
+        """Bind a local, raising ``LocalNamespaceLimitError`` when the locals grow past the limit."""
+        self.locals[key] = val
+        limit = self.env.local_namespace_limit
+        if limit:
+            self.resize_local(key)
+            if self._locals_size + self.local_namespace_size_carry > limit:
+                raise LocalNamespaceLimitError("local namespace limit reached", token=None)
+
+    def resize_local(self, key: str) -> None:
+        """Measure local ``key`` again (after it was bound, or changed in place by a subscript assign)."""
+        size = sys.getsizeof(self.locals[key], 1)
+        self._locals_size += size - self._local_sizes.get(key, 0)
+        self._local_sizes[key] = size
+
+    def get_size_of_locals(self) -> int:
+        """The namespace "size" python-liquid's limit compares: ``sys.getsizeof`` summed over the locals."""
+        if not self.env.local_namespace_limit:
+            return 0
+        return self._locals_size + self.local_namespace_size_carry
 
     def loop(
         self, namespace: Mapping[str, object], forloop: ForLoop | TableRow

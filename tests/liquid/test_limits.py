@@ -8,8 +8,16 @@ from dataclasses import field
 from operator import attrgetter
 from typing import Any
 
+import sys
+from io import StringIO
+from unittest.mock import patch
+
 import pytest
 from liquidtools import run
+
+from mechanic_kernel.liquid.environment import MechanicContext
+from mechanic_kernel.liquid.environment import MechanicEnvironment
+from mechanic_kernel.liquid.render import parse_template
 
 
 @dataclass
@@ -145,3 +153,36 @@ def test_reversed_loops_within_the_limit() -> None:
     """Reversed loops that fit the budget run normally."""
     result = run("{% for x in (1..3) reversed %}{% log x %}{% endfor %}", {}, max_loop_iterations=10)
     assert result.logs == [3, 2, 1]
+
+
+def test_namespace_size_is_python_liquids_sum() -> None:
+    """The running total of the locals' sizes is python-liquid's figure at every assign."""
+    template = parse_template(
+        '{% assign a = "x" %}{% assign b = array %}{% for i in (1..50) %}{% assign b[b.size] = i %}'
+        '{% assign a = a | append: "yz" %}{% endfor %}{% assign c = hash %}{% assign c["k"] = b %}'
+        '{% capture a %}{{ b | join: "," }}{% endcapture %}{% assign b = 1 %}'
+    )
+    assign = MechanicContext.assign
+    sizes = []
+
+    def check(context: MechanicContext, key: str, value: Any) -> None:
+        assign(context, key, value)
+        expected = sum(sys.getsizeof(value, 1) for value in context.locals.values())
+        sizes.append((context.get_size_of_locals(), expected))
+
+    with patch.object(MechanicContext, "assign", check):
+        template.render_with_context(template.context_class(template, globals={}), StringIO())
+    assert len(sizes) > 50
+    assert all(ours == expected for ours, expected in sizes)
+
+
+def test_an_array_grown_in_place_counts_at_the_next_assign() -> None:
+    """Appending into an array grows the namespace as python-liquid measures it."""
+    source = (
+        "{% assign a = array %}{% for i in (1..3000) %}{% assign a[a.size] = i %}{% endfor %}"
+        "{% assign x = 1 %}"
+    )
+    assert run(source, {}).ok
+    with patch.object(MechanicEnvironment, "local_namespace_limit", 20_000):
+        result = run(source, {})
+    assert result.failure is not None and result.failure.limit == "memory"

@@ -36,22 +36,34 @@ if TYPE_CHECKING:
     from liquid.token import Token
 
 
+# Filters whose result is always a new value that nothing else refers to: assigning it needs no copy.
+_FRESH_RESULTS = frozenset(("parse_json", "parse_jsonl", "parse_csv", "parse_xml"))
+
+
 class AssignNode(Node):
     """A parsed ``assign``: a target path and a filtered expression."""
 
-    __slots__ = ("target", "expression")
+    __slots__ = ("target", "expression", "fresh")
 
     def __init__(self, token: Token, target: Path, expression: Expression):
         super().__init__(token)
         self.target = target
         self.expression = expression
+        # Copying a big parse_json result would only double the work and the memory.
+        self.fresh = bool(
+            isinstance(expression, FilteredExpression)
+            and expression.filters
+            and expression.filters[-1].name in _FRESH_RESULTS
+        )
 
     def __str__(self) -> str:
         return f"{{% assign {self.target} = {self.expression} %}}"
 
     def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
         """Assign a copy of the value."""
-        value = copy_value(self.expression.evaluate(context))
+        value = self.expression.evaluate(context)
+        if not self.fresh:
+            value = copy_value(value)
         segments = self.target.path
         name = segments[0]
         assert isinstance(name, str)
@@ -69,6 +81,10 @@ class AssignNode(Node):
             container = self._step(container, key, segments[: depth + 1])
         self._set(container, keys[-1])
         self._store(container, keys[-1], value)
+        resize = getattr(context, "resize_local", None)
+        if resize is not None and len(keys) == 1:
+            # The root grew in place; its next plain assign sees the new size, as python-liquid's would.
+            resize(name)
         return 0
 
     def _step(self, container: Any, key: Any, where: list[Any]) -> Any:
