@@ -13,6 +13,11 @@ from typing import Any
 from liquid.undefined import is_undefined
 
 
+# Types a template cannot change in place: a copy may share them. ``type(x) in _ATOMS`` is an exact-type
+# test, far cheaper than ``is_undefined`` (an ABC ``isinstance``) on the strings and numbers most values are.
+_ATOMS = frozenset((str, int, float, bool, type(None), Decimal, range, dt.datetime, dt.date))
+
+
 def copy_value(value: Any) -> Any:
     """A copy of ``value`` that shares no list or dict with it (Mechanic assigns by value).
 
@@ -20,6 +25,17 @@ def copy_value(value: Any) -> Any:
     Liquid's point of view (strings, numbers, drops), so sharing it is safe and cheap. An undefined value
     becomes nil, so hashes and arrays built by a script hold only plain data (filters see ``None``).
     """
+    cls = type(value)
+    if cls in _ATOMS:
+        return value
+    if cls is dict:
+        if _ATOMS.issuperset(map(type, value.values())):
+            return value.copy()
+        return {key: item if type(item) in _ATOMS else copy_value(item) for key, item in value.items()}
+    if cls is list:
+        if _ATOMS.issuperset(map(type, value)):
+            return value.copy()
+        return [item if type(item) in _ATOMS else copy_value(item) for item in value]
     if is_undefined(value):
         return None
     if isinstance(value, dict):

@@ -76,6 +76,23 @@ TEST_CASES = [
         '{}{"x":1}',
     ),
     Case(
+        "by value from nested data and back",
+        '{% assign a = \'{"x":{"y":[1]}}\' | parse_json %}{% assign b = a.x %}{% assign b["y"][0] = 2 %}'
+        '{% assign a["x"]["y"][1] = 3 %}{{ a | json }}{{ b | json }}',
+        '{"x":{"y":[1,3]}}{"y":[2]}',
+    ),
+    Case(
+        "a parse_json result is the variable's own",
+        '{% assign s = \'[{"k":1}]\' %}{% assign a = s | parse_json %}{% assign b = s | parse_json %}'
+        '{% assign a[0]["k"] = 2 %}{{ a | json }}{{ b | json }}',
+        '[{"k":2}][{"k":1}]',
+    ),
+    Case(
+        "nil inside copied data stays nil",
+        '{% assign a = array %}{% assign a[1] = nope %}{% assign b = a %}{{ b | json }}',
+        "[null,null]",
+    ),
+    Case(
         "hash keyword is fresh",
         '{% assign a = hash %}{% assign b = hash %}{% assign a["x"] = 1 %}{{ b | json }}',
         "{}",
