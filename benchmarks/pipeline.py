@@ -1,7 +1,13 @@
 """The pipeline from webhook POST to performed echo action, against the bare render of the same task.
 
 The real ``mechanic-kernel serve`` (server and worker in one process, default concurrency) runs on a new home
-with one webhook and one echo task. We measure, in the same run:
+with one webhook and one task, for two tasks in turn:
+
+* **echo**: ``{% action "echo", event.data %}``, the cheapest task there is (the pipeline's own cost);
+* **order**: a library-sized task (about 55 lines, like the corpus tasks) that loops over an order's line items,
+  tallies vendors and low stock with filters, builds a payload and sends it as one echo action via ``json``.
+
+For each we measure, in the same run:
 
 * **throughput**: ``--events`` POSTs sent by ``--clients`` concurrent clients; events/s from the first POST to
   the moment the last echo action run stopped (its ``stopped_at``);
@@ -9,7 +15,7 @@ with one webhook and one echo task. We measure, in the same run:
   action run's ``stopped_at`` (server and benchmark share the wall clock), p50 and p99;
 * **the render ceiling**: ``render_task`` of the same task for the same event, in this process, renders/s.
 
-    .venv/bin/python benchmarks/pipeline.py [--events 2000] [--clients 16] [--latency-events 200]
+    .venv/bin/python benchmarks/pipeline.py [--events 2000] [--clients 16] [--latency-events 200] [--case order]
 
 Targets (issue 4): throughput >= 0.5 x the render ceiling; idle p50 < 50 ms.
 """
@@ -40,9 +46,79 @@ from mechanic_kernel.shop import shop_object  # noqa: E402
 from mechanic_kernel.tasks.execute import event_object  # noqa: E402
 from mechanic_kernel.tasks.execute import render_task  # noqa: E402
 
-SCRIPT = '{% action "echo", event.data %}'
-PAYLOAD = {"id": 1234567890, "email": "ann@example.com", "name": "Ann Example", "note": "x" * 120,
-           "items": [{"sku": "SKU-1", "quantity": 2}, {"sku": "SKU-2", "quantity": 1}]}
+ECHO_SCRIPT = '{% action "echo", event.data %}'
+ECHO_PAYLOAD = {"id": 1234567890, "email": "ann@example.com", "name": "Ann Example", "note": "x" * 120,
+                "items": [{"sku": "SKU-1", "quantity": 2}, {"sku": "SKU-2", "quantity": 1}]}
+
+ORDER_SCRIPT = """\
+{% comment %}
+  Summarise an order for a fulfilment partner: tally line items by vendor, flag low-stock SKUs,
+  tag the order, and send one payload (an echo stands in for the http action).
+{% endcomment %}
+{% assign order = event.data %}
+{% assign threshold = 3 %}
+{% assign excluded_vendors = "Internal,Samples" | split: "," %}
+{% assign vendors = hash %}
+{% assign lines = array %}
+{% assign low_stock = array %}
+{% assign total_quantity = 0 %}
+{% assign total_cents = 0 %}
+{% for line_item in order.line_items %}
+  {% if excluded_vendors contains line_item.vendor %}
+    {% continue %}
+  {% endif %}
+  {% assign line_cents = line_item.price | times: 100 | times: line_item.quantity | round %}
+  {% assign total_cents = total_cents | plus: line_cents %}
+  {% assign total_quantity = total_quantity | plus: line_item.quantity %}
+  {% assign vendor_key = line_item.vendor | handleize %}
+  {% assign vendors[vendor_key] = vendors[vendor_key] | default: 0 | plus: line_item.quantity %}
+  {% if line_item.inventory_quantity < threshold %}
+    {% assign low_stock[low_stock.size] = line_item.sku | upcase %}
+  {% endif %}
+  {% assign line = hash %}
+  {% assign line["sku"] = line_item.sku | upcase %}
+  {% assign line["title"] = line_item.title | strip | truncate: 40 %}
+  {% assign line["quantity"] = line_item.quantity %}
+  {% assign line["total"] = line_cents | money_without_currency %}
+  {% assign lines[lines.size] = line %}
+{% endfor %}
+{% assign tags = order.tags | split: ", " | uniq | sort %}
+{% if low_stock != empty %}
+  {% assign tags = tags | push: "low-stock" %}
+{% endif %}
+{% capture note %}
+  {{ order.name }} for {{ order.customer.first_name | default: "a customer" }} {{ order.customer.last_name }}:
+  {{ total_quantity }} {{ total_quantity | pluralize: "item", "items" }} from {{ vendors | keys | size }} vendors
+{% endcapture %}
+{% assign payload = hash %}
+{% assign payload["order_id"] = order.id %}
+{% assign payload["name"] = order.name %}
+{% assign payload["email"] = order.email | downcase %}
+{% assign payload["placed_at"] = order.created_at | date: "%Y-%m-%d %H:%M" %}
+{% assign payload["total"] = total_cents | money %}
+{% assign payload["vendors"] = vendors %}
+{% assign payload["low_stock"] = low_stock | uniq | join: ", " %}
+{% assign payload["tags"] = tags | join: ", " %}
+{% assign payload["note"] = note | strip | split: "
+" | join: " " | strip %}
+{% assign payload["lines"] = lines %}
+{% if payload.lines == empty %}
+  {% log "nothing to send: every line item is excluded" %}
+{% else %}
+  {% action "echo" %}
+    {{ payload | json }}
+  {% endaction %}
+{% endif %}
+"""
+ORDER_PAYLOAD = {
+    "id": 5123456789, "name": "#1042", "email": "Ann.Example@Example.com", "created_at": "2026-11-28T14:03:00Z",
+    "tags": "wholesale, vip, wholesale", "customer": {"first_name": "Ann", "last_name": "Example"},
+    "line_items": [{"sku": f"sku-{n}", "title": f"  Product number {n} with a fairly long title  ",
+                    "vendor": ["Acme Co", "Globex", "Internal", "Initech"][n % 4], "price": f"{9.5 + n:.2f}",
+                    "quantity": 1 + n % 3, "inventory_quantity": n % 6} for n in range(12)],
+}
+
+CASES = {"echo": (ECHO_SCRIPT, ECHO_PAYLOAD), "order": (ORDER_SCRIPT, ORDER_PAYLOAD)}
 
 
 def free_port() -> int:
@@ -88,9 +164,9 @@ class Probe:
         return row[0] if row else None
 
 
-def render_ceiling(bench: Workbench, seconds: float = 3.0) -> float:
+def render_ceiling(bench: Workbench, payload: dict, seconds: float = 3.0) -> float:
     task = bench.tasks.list()[0]
-    event = bench.emit_event("user/bench/ceiling", PAYLOAD)
+    event = bench.emit_event("user/bench/ceiling", payload)
     live = event_object(event)
     shop = shop_object(bench.settings.show())
     count, start = 0, time.perf_counter()
@@ -101,7 +177,7 @@ def render_ceiling(bench: Workbench, seconds: float = 3.0) -> float:
     return count / (time.perf_counter() - start)
 
 
-async def throughput(url: str, probe: Probe, events: int, clients: int) -> float:
+async def throughput(url: str, payload: dict, probe: Probe, events: int, clients: int) -> float:
     before = probe.done()
     queue: asyncio.Queue[int] = asyncio.Queue()
     for n in range(events):
@@ -111,7 +187,7 @@ async def throughput(url: str, probe: Probe, events: int, clients: int) -> float
         async with httpx.AsyncClient(trust_env=False, timeout=60) as http:
             while not queue.empty():
                 queue.get_nowait()
-                response = await http.post(url, json=PAYLOAD)
+                response = await http.post(url, json=payload)
                 assert response.status_code == 204, response.status_code
 
     start = time.time()
@@ -124,11 +200,11 @@ async def throughput(url: str, probe: Probe, events: int, clients: int) -> float
     return events / (probe.last_stop() - start)
 
 
-def latency(url: str, probe: Probe, events: int) -> list[float]:
+def latency(url: str, payload: dict, probe: Probe, events: int) -> list[float]:
     samples = []
     with httpx.Client(trust_env=False, timeout=60) as http:
         for _ in range(events):
-            response = http.post(url, json=PAYLOAD)
+            response = http.post(url, json=payload)
             answered = time.time()
             assert response.status_code == 204
             request_id = response.headers["x-request-id"]
@@ -142,18 +218,14 @@ def latency(url: str, probe: Probe, events: int) -> list[float]:
     return samples
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--events", type=int, default=2000)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--latency-events", type=int, default=200)
-    args = parser.parse_args()
-
-    home = Path(tempfile.mkdtemp(prefix="mechanic-pipeline-"))
+def measure(case: str, events: int, clients: int, latency_events: int) -> dict:
+    """Every figure of one case, on a home of its own."""
+    script, payload = CASES[case]
+    home = Path(tempfile.mkdtemp(prefix=f"mechanic-pipeline-{case}-"))
     with Workbench(home) as bench:
         webhook = bench.webhooks.create("Bench", "user/bench/run")
-        bench.tasks.create("Echo", script=SCRIPT, subscriptions=["user/bench/run", "user/bench/ceiling"])
-        ceiling = render_ceiling(bench)
+        bench.tasks.create(case.title(), script=script, subscriptions=["user/bench/run", "user/bench/ceiling"])
+        ceiling = render_ceiling(bench, payload)
         bench.worker.run_until_idle()
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "mechanic_kernel", "serve", "--port", str(port),
@@ -162,26 +234,40 @@ def main() -> None:
         wait_for_port(port)
         url = f"http://127.0.0.1:{port}/mechanic/webhooks/{webhook.id}"
         probe = Probe(home / "mechanic.sqlite3")
-        samples = latency(url, probe, 20)  # warm-up
-        rate = asyncio.run(throughput(url, probe, args.events, args.clients))
-        samples = latency(url, probe, args.latency_events)
+        latency(url, payload, probe, 20)  # warm-up
+        rate = asyncio.run(throughput(url, payload, probe, events, clients))
+        samples = sorted(latency(url, payload, probe, latency_events))
     finally:
         server.terminate()
         server.wait(timeout=60)
-    samples.sort()
-    p50 = statistics.median(samples)
-    p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
-    figures = {
+    return {
         "render_ceiling_per_s": round(ceiling, 1),
         "pipeline_events_per_s": round(rate, 1),
         "ratio_to_ceiling": round(rate / ceiling, 3),
-        "idle_latency_p50_ms": round(p50, 1),
-        "idle_latency_p99_ms": round(p99, 1),
-        "events": args.events, "clients": args.clients, "latency_events": args.latency_events,
+        "idle_latency_p50_ms": round(statistics.median(samples), 1),
+        "idle_latency_p99_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.99))], 1),
+        "events": events, "clients": clients, "latency_events": latency_events,
     }
-    print(json.dumps(figures, indent=2))
-    print(f"throughput {rate:.0f} events/s = {rate / ceiling:.2f} x render ceiling {ceiling:.0f}/s "
-          f"(target >= 0.5); idle p50 {p50:.1f} ms (target < 50), p99 {p99:.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--latency-events", type=int, default=200)
+    parser.add_argument("--case", choices=sorted(CASES), action="append",
+                        help="measure only this task (repeatable); default: every case")
+    args = parser.parse_args()
+
+    results = {case: measure(case, args.events, args.clients, args.latency_events)
+               for case in args.case or CASES}
+    print(json.dumps(results, indent=2))
+    for case, figures in results.items():
+        rate, ceiling = figures["pipeline_events_per_s"], figures["render_ceiling_per_s"]
+        verdict = "meets" if rate / ceiling >= 0.5 else "misses"
+        print(f"{case}: throughput {rate:.0f} events/s = {rate / ceiling:.2f} x render ceiling {ceiling:.0f}/s "
+              f"({verdict} >= 0.5); idle p50 {figures['idle_latency_p50_ms']:.1f} ms (target < 50), "
+              f"p99 {figures['idle_latency_p99_ms']:.1f} ms")
 
 
 if __name__ == "__main__":
