@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets as w
+from ipywidgets.widgets.widget_description import DescriptionWidget
 
 from mechanic_kernel import MechanicError
 from mechanic_kernel import Workbench
@@ -80,3 +81,20 @@ class Panel:
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         data["text/plain"] = repr(self)
         return bundle
+
+
+def align_labels(root: w.Widget, width: str = "110px") -> None:
+    """Give every labelled input under ``root`` the same label width, so long labels are not cut short."""
+    stack = [root]
+    while stack:
+        widget = stack.pop()
+        stack.extend(getattr(widget, "children", ()))
+        style = getattr(widget, "style", None)
+        if (
+            isinstance(widget, DescriptionWidget)
+            and not isinstance(widget, w.Checkbox | w.Button | w.FileUpload)
+            and style is not None
+            and "description_width" in style.keys
+            and not style.description_width
+        ):
+            style.description_width = width

@@ -21,6 +21,7 @@ from mechanic_kernel import MechanicError
 from mechanic_kernel import Workbench
 
 from ._panel import Panel
+from ._panel import align_labels
 from ._panel import error_text
 from ._panel import escape
 from ._panel import message
@@ -69,7 +70,13 @@ def _task_cell(record: dict[str, Any]) -> str:
 
 
 def _code(text: str, css_class: str, *, title: str = "") -> str:
-    return f"<code class='{css_class}' title='{escape(title)}'>{escape(text)}</code>"
+    return (
+        f"<code class='{css_class}' title='{escape(title)}' style='white-space:nowrap'>{escape(text)}</code>"
+    )
+
+
+def _nowrap(text: str) -> str:
+    return f"<span style='white-space:nowrap'>{escape(text)}</span>"
 
 
 def _minute(created_at: str) -> dt.datetime:
@@ -198,6 +205,7 @@ class RecentActivity(Panel):
             ]
         )
         self.widget.add_class("mk-activity")
+        align_labels(self.widget)
         self.refresh()
         if auto_refresh:
             self.auto.value = True
@@ -240,7 +248,7 @@ class RecentActivity(Panel):
                 event = row["event"]
                 html_rows.append(
                     (
-                        escape(event.created_at.replace("T", " ").rstrip("Z")),
+                        _nowrap(event.created_at.replace("T", " ").rstrip("Z")),
                         f"<code>{escape(event.topic)}</code>",
                         escape(event.source),
                         _badge(row["status"]),

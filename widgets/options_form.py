@@ -11,6 +11,7 @@ import ipywidgets as w
 from mechanic_kernel import Task
 from mechanic_kernel import option_fields
 
+_NO_OPTIONS = "<i>No options: reference <code>options.&lt;key&gt;</code> in the code to add one.</i>"
 _PLACEHOLDERS = {
     "number": "a number",
     "datetime": "YYYY-MM-DDTHH:MM",
@@ -84,7 +85,7 @@ class OptionsForm:
         self.fields: list[Any] = []
         self.inputs: dict[str, w.Widget] = {}
         self._on_change = on_change
-        self.widget = w.VBox()
+        self.widget = w.VBox([w.HTML(_NO_OPTIONS)])
         self.widget.add_class("mk-task-options")
 
     def update(self, task: Task, values: dict[str, Any] | None = None) -> None:
@@ -101,11 +102,7 @@ class OptionsForm:
         self.fields = fields
         self.inputs = {option.key: self._input(option) for option in fields}
         if not fields:
-            self.widget.children = [
-                w.HTML(
-                    "<i>No options: reference <code>options.&lt;key&gt;</code> in the code to add one.</i>"
-                )
-            ]
+            self.widget.children = [w.HTML(_NO_OPTIONS)]
             return
         self.widget.children = list(self.inputs.values())
 

@@ -15,6 +15,7 @@ from mechanic_kernel import MechanicError
 from mechanic_kernel import Workbench
 
 from ._panel import Panel
+from ._panel import align_labels
 from ._panel import escape
 from ._panel import message
 from ._panel import table
@@ -184,6 +185,7 @@ class RequestTester(Panel):
             ]
         )
         self.widget.add_class("mk-request-tester")
+        align_labels(self.widget)
         self.refresh_urls()
 
     # -- inputs ---------------------------------------------------------------------------------------------

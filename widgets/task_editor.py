@@ -15,6 +15,7 @@ from mechanic_kernel import Task
 from mechanic_kernel import Workbench
 
 from ._panel import Panel
+from ._panel import align_labels
 from ._panel import error_text
 from ._panel import escape
 from ._panel import message
@@ -187,6 +188,7 @@ class TaskEditor(Panel):
             [w.HTML(_STYLE), w.HTML("<h3 style='margin:4px 0'>Task editor</h3>"), editor, sections]
         )
         self.widget.add_class("mk-task-editor")
+        align_labels(self.widget)
         self.refresh_tasks()
         if task_id:
             self.load(task_id)

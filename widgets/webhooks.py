@@ -14,6 +14,7 @@ from mechanic_kernel import Workbench
 from mechanic_kernel import validate_user_topic
 
 from ._panel import Panel
+from ._panel import align_labels
 from ._panel import error_text
 from ._panel import escape
 from ._panel import message
@@ -43,9 +44,15 @@ class WebhooksPanel(Panel):
         self._listeners: list[Callable[[], None]] = []
         self.rows = w.VBox()
         self.rows.add_class("mk-webhook-list")
-        self.name = w.Text(description="Name", placeholder="e.g. Contact form")
+        self.name = w.Text(
+            description="Name", placeholder="e.g. Contact form", layout=w.Layout(width="480px")
+        )
         self.name.add_class("mk-webhook-name")
-        self.topic = w.Text(description="Topic", placeholder="user/<subject>/<verb>, e.g. user/webhook/test")
+        self.topic = w.Text(
+            description="Topic",
+            placeholder="user/<subject>/<verb>, e.g. user/webhook/test",
+            layout=w.Layout(width="480px"),
+        )
         self.topic.add_class("mk-webhook-topic")
         self.mode = w.Dropdown(
             description="Data mode", options=[("Auto", "auto"), ("Full request", "full")], value="auto"
@@ -76,6 +83,7 @@ class WebhooksPanel(Panel):
         )
         self.widget = w.VBox([w.HTML("<h3 style='margin:4px 0'>Webhooks</h3>"), self.rows, form, self.status])
         self.widget.add_class("mk-webhooks")
+        align_labels(self.widget)
         self.refresh()
 
     # -- notifications ---------------------------------------------------------------------------------------
