@@ -101,7 +101,11 @@ class MechanicContext(RenderContext):
         self.locals[key] = val
         limit = self.env.local_namespace_limit
         if limit:
-            self.resize_local(key)
+            # resize_local, inlined: assign is the hottest tag.
+            size = sys.getsizeof(val, 1)
+            sizes = self._local_sizes
+            self._locals_size += size - sizes.get(key, 0)
+            sizes[key] = size
             if self._locals_size + self.local_namespace_size_carry > limit:
                 raise LocalNamespaceLimitError("local namespace limit reached", token=None)
 

@@ -9,6 +9,7 @@ in docs/decisions.md, "Liquid dialect".
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 from io import StringIO
@@ -60,35 +61,45 @@ def check_deadline(runtime: Runtime, token: Token | None = None) -> None:
 
 def counted(items: Iterator[Any], runtime: Runtime) -> Iterator[Any]:
     """Yield ``items``, counting each as a loop iteration of the render and checking the deadline."""
-    limit = runtime.max_loop_iterations
+    limit = sys.maxsize if runtime.max_loop_iterations is None else runtime.max_loop_iterations
+    deadline = runtime.deadline
+    monotonic = time.monotonic
     for item in items:
         runtime.loop_iterations += 1
-        if limit is not None and runtime.loop_iterations > limit:
+        if runtime.loop_iterations > limit:
             raise RenderLimitError(
                 f"loop iteration limit reached ({limit} iterations in all loops of the render)",
                 limit="loop_iterations",
             )
-        check_deadline(runtime)
+        # check_deadline, inlined: this runs once per iteration of every loop.
+        if deadline is not None and monotonic() > deadline:
+            check_deadline(runtime)
         yield item
+
+
+_write = StringIO.write
 
 
 class LimitedBuffer(StringIO):
     """An output buffer that stops the render once it holds more than the runtime's output limit."""
 
+    __slots__ = ("limit", "_room")
+
     def __init__(self, runtime: Runtime):
         super().__init__()
         self.limit = runtime.max_output_size
-        self.size = 0
+        # Characters left before the limit: one subtraction and one comparison per write, the cheapest
+        # check that still stops at the very write that crosses the limit (and so reports its line).
+        self._room = sys.maxsize if self.limit is None else self.limit
 
     def write(self, text: str) -> int:
         """Write ``text``, raising :class:`RenderLimitError` past the limit (counted in characters)."""
-        if text and self.limit is not None:
-            self.size += len(text)
-            if self.size > self.limit:
-                raise RenderLimitError(
-                    f"output size limit reached (more than {self.limit} characters)", limit="output_size"
-                )
-        return super().write(text)
+        self._room -= len(text)
+        if self._room < 0:
+            raise RenderLimitError(
+                f"output size limit reached (more than {self.limit} characters)", limit="output_size"
+            )
+        return _write(self, text)
 
 
 def buffer_for(context: RenderContext) -> LimitedBuffer:
