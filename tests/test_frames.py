@@ -140,8 +140,9 @@ def test_filters_are_pushed_down_to_sql(bench: Workbench, stored: list[Event]) -
     finally:
         bench.store.db.reader().set_trace_callback(None)
     assert ids(frame) == newest_first([e for e in stored[1:9] if e.topic != TOPICS[2]])
-    queries = [sql for sql in statements if "FROM events" in sql]
-    assert any("group_concat" in sql for sql in queries) and any("LIMIT 10" in sql for sql in queries)
+    # The queries that read rows (not the min/max seeks that bound the chunks) carry every filter.
+    queries = [sql for sql in statements if "group_concat" in sql or "ORDER BY seq" in sql]
+    assert any("group_concat" in sql for sql in queries) and "LIMIT 10" in queries[-1]
     for sql in queries[:-1]:
         assert "topic IN ('user/orders/created', 'user/orders/paid')" in sql
         assert "created_at >= '2026-03-01T12:00:01.000Z'" in sql and "created_at < '2026-03-01T12:00:09.000Z'" in sql
@@ -153,6 +154,21 @@ def test_where_builder() -> None:
     assert where.sql() == " WHERE topic = ? AND webhook_id IN (?, ?) AND created_at >= ? AND created_at < ?"
     assert where.params == ["a", "w1", "w2", "s", "u"]
     assert store_frames.event_where().sql() == ""
+
+
+def test_chunk_bounds_are_supersets_intersected(bench: Workbench, stored: list[Event]) -> None:
+    cursor = bench.store.db.reader().cursor()
+    seqs = {event.id: seq for seq, event in enumerate(stored, start=1)}  # a fresh store numbers rows from 1
+    paid = [seqs[event.id] for event in stored if event.topic == TOPICS[1]]
+    assert store_frames.seq_range(cursor, store_frames.event_where()) == (1, 12)
+    assert store_frames.seq_range(cursor, store_frames.event_where(topics=[TOPICS[1]])) == (min(paid), max(paid))
+    assert store_frames.seq_range(cursor, store_frames.event_where(
+        topics=[TOPICS[1]], since="2026-03-01T12:00:03.000Z", until="2026-03-01T12:00:06.000Z")) == (4, 6)
+    assert store_frames.seq_range(cursor, store_frames.event_where(topics=["user/none/such"])) is None
+    assert store_frames.seq_range(cursor, store_frames.event_where(since="2026-03-01T13:00:00.000Z")) is None
+    # Each range holds rows, their intersection none: topic rows are 2..11, the time range holds row 1 only.
+    assert store_frames.seq_range(cursor, store_frames.event_where(
+        topics=[TOPICS[1]], until="2026-03-01T12:00:01.000Z")) is None
 
 
 def test_flatten_and_parse(bench: Workbench, stored: list[Event]) -> None:
