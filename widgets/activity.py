@@ -159,11 +159,18 @@ class RecentActivity(Panel):
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.topic = w.Combobox(description="Topic", placeholder="any topic", ensure_option=False)
+        # Filters apply on Enter or when the field loses focus, not on every keystroke.
+        self.topic = w.Combobox(
+            description="Topic", placeholder="any topic", ensure_option=False, continuous_update=False
+        )
         self.topic.add_class("mk-activity-topic")
         self.status_filter = w.Dropdown(description="Status", options=list(STATUSES), value="any")
         self.status_filter.add_class("mk-activity-status")
-        self.search = w.Text(description="Search", placeholder="request id, event id or text in the data")
+        self.search = w.Text(
+            description="Search",
+            placeholder="request id, event id or text in the data",
+            continuous_update=False,
+        )
         self.search.add_class("mk-activity-search")
         self.refresh_button = w.Button(description="Refresh", icon="refresh", tooltip="Reload the events")
         self.refresh_button.add_class("mk-activity-refresh")

@@ -177,3 +177,76 @@ def test_debounced_preview_runs_on_a_timer_thread(workbench: Workbench) -> None:
     while "debounced" not in editor.preview_html.value and time.monotonic() < deadline:
         time.sleep(0.02)
     assert "debounced" in editor.preview_html.value
+
+
+def test_every_option_type_gets_its_input(editor: TaskEditor) -> None:
+    editor.subscriptions.value = "user/webhook/test"
+    keys = [
+        "body__code_multiline",
+        "day__date",
+        "tint__color",
+        "pick__multiselect_o1_red_o2_green",
+        "how__choice_o1_fast_o2_slow",
+        "prices__keyval_number",
+        "ids__array_number",
+        "when__datetime",
+    ]
+    editor.code.value = (
+        '{% action "echo", ' + ", ".join(f"{k.split('__')[0]}: options.{k}" for k in keys) + " %}"
+    )
+    inputs = editor.options.inputs
+    assert [type(inputs[key]).__name__ for key in keys] == [
+        "Textarea",
+        "DatePicker",
+        "ColorPicker",
+        "SelectMultiple",
+        "RadioButtons",
+        "Textarea",
+        "Textarea",
+        "Text",
+    ]
+    assert "mk-code" in inputs["body__code_multiline"]._dom_classes
+    import datetime as dt
+
+    editor.options.set("body__code_multiline", "line 1\nline 2")
+    editor.options.set("day__date", dt.date(2031, 4, 22))
+    editor.options.set("tint__color", "#ff0000")
+    editor.options.set("pick__multiselect_o1_red_o2_green", ("green",))
+    editor.options.set("how__choice_o1_fast_o2_slow", "fast")
+    editor.options.set("prices__keyval_number", "a: 1\nb: 2.5")
+    editor.options.set("ids__array_number", "1\n2")
+    editor.options.set("when__datetime", "2031-04-22T15:13")
+    options = editor.result["previews"][0]["actions"][0]["options"]
+    assert options == {
+        "body": "line 1\nline 2",
+        "day": "2031-04-22",
+        "tint": "#ff0000",
+        "pick": ["green"],
+        "how": "fast",
+        "prices": {"a": 1, "b": 2.5},
+        "ids": [1, 2],
+        "when": "2031-04-22T15:13",
+    }
+
+
+def test_loading_a_task_fills_the_typed_inputs(workbench: Workbench) -> None:
+    import datetime as dt
+
+    task = workbench.tasks.create(
+        "Typed",
+        script="{% log a: options.day__date, b: options.tags__array, c: options.on__boolean, "
+        "d: options.mode__select_o1_x_o2_y %}",
+        subscriptions="user/webhook/test",
+        options={
+            "day__date": "2031-01-02",
+            "tags__array": ["p", "q"],
+            "on__boolean": True,
+            "mode__select_o1_x_o2_y": "y",
+        },
+    )
+    editor = TaskEditor(workbench, task.id, debounce=0)
+    inputs = editor.options.inputs
+    assert inputs["day__date"].value == dt.date(2031, 1, 2)
+    assert inputs["tags__array"].value == "p\nq"
+    assert inputs["on__boolean"].value is True and inputs["mode__select_o1_x_o2_y"].value == "y"
+    assert editor.result["previews"][0]["logs"] == [{"a": "2031-01-02", "b": ["p", "q"], "c": True, "d": "y"}]
