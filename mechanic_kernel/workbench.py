@@ -153,8 +153,14 @@ class Workbench:
                             limit=limit, flatten=flatten, parse=parse)
 
     def task_runs(self, **filters: Any) -> pd.DataFrame:
-        """Task runs as a DataFrame, newest first; filters ``topic``, ``webhook_id``, ``task_id``, ``status``,
-        ``since``, ``until``, ``limit`` (see :func:`mechanic_kernel.frames.task_runs_frame`)."""
+        """Task runs as a DataFrame, newest first.
+
+        Filters: ``topic``, ``webhook_id``, ``task_id``, ``status``, ``since``, ``until``, ``limit``
+        (:func:`mechanic_kernel.frames.task_runs_frame`, docs/frames.md).
+
+        Raises:
+            InvalidInput: a bad filter value.
+        """
         from .frames import task_runs_frame
 
         return task_runs_frame(self.store.db, **filters)

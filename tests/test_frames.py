@@ -309,3 +309,13 @@ def test_bad_run_filters_raise_invalid_input(bench: Workbench, filters, message)
     for view in (bench.task_runs, bench.action_runs, bench.logs):
         with pytest.raises(InvalidInput, match=message):
             view(**filters)
+
+
+def test_error_objects_that_are_not_strings_read_as_json(bench: Workbench) -> None:
+    bench.tasks.create("Coded", script='{% error code: 7 %}{% error 5 %}', subscriptions=["user/orders/created"],
+                       check_preview=False)
+    bench.emit_event("user/orders/created", {})
+    bench.worker.run_until_idle(max_runs=50)
+    (error,) = bench.task_runs()["error"]
+    assert json.loads(error) == [{"code": 7}, 5]
+    assert list(bench.logs()["message"]) == ['{"code":7}', "5"]

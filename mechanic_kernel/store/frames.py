@@ -228,19 +228,22 @@ def _times(*columns: str) -> str:
 TIME_COLUMNS = ("created_at", "run_at", "started_at", "stopped_at")
 """Run times, each read as milliseconds since Julian day 0 (NULL stays NULL)."""
 
+# A run's error is stored as JSON: a message reads as plain text, an error object of another type as its JSON.
+_ERROR = "CASE json_type(r.error) WHEN 'text' THEN r.error ->> '$' ELSE r.error END"
+
 TASK_RUN_SQL = (
     "SELECT r.id, r.event_id, e.topic, r.task_id, r.details ->> '$.task_name' AS task_name, r.status, "
     f"{_times(*TIME_COLUMNS)}, r.attempts, "
     "json_array_length(r.details, '$.actions') AS actions, json_array_length(r.details, '$.logs') AS logs, "
-    "json_array_length(r.details, '$.errors') AS errors, r.error ->> '$' AS error "
+    f"json_array_length(r.details, '$.errors') AS errors, {_ERROR} AS error "
     f"FROM runs r {_EVENT_OF_RUN}"
 )
-# "->" always gives JSON text (a string option stays quoted); "->>" gives an error message as plain text.
+# "->" always gives JSON text, so a string option stays quoted and options read back with json.loads.
 ACTION_RUN_SQL = (
     "SELECT r.id, r.parent_run_id AS task_run_id, r.event_id, e.topic, r.task_id, r.position, "
     "r.details ->> '$.type' AS type, r.status, "
     f"{_times(*TIME_COLUMNS)}, r.attempts, "
-    "r.details -> '$.options' AS options, r.result, r.error ->> '$' AS error "
+    f"r.details -> '$.options' AS options, r.result, {_ERROR} AS error "
     f"FROM runs r {_EVENT_OF_RUN}"
 )
 # A log or error value as text: strings as they are, anything else as its JSON.
