@@ -6,6 +6,9 @@ import difflib
 import json
 import re
 import threading
+import time
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
@@ -36,6 +39,45 @@ SNIPPETS: dict[str, str] = {
 _OFFSET = re.compile(r"^(?P<topic>[^+]+)\+(?P<amount>\d+)\.(?P<unit>[a-z]+?)s?$")
 # Monospace for the code area: ipywidgets' Textarea style has no font family, so one rule scoped to a class.
 _STYLE = "<style>.mk-code textarea { font-family: monospace; font-size: 12px; }</style>"
+
+
+class _Debouncer:
+    """Call ``fn`` once, on one daemon thread, after ``touch()`` has not been called for ``delay`` seconds.
+
+    One long-lived thread rather than a Timer per keystroke: each thread would open its own SQLite reader.
+    """
+
+    def __init__(self, fn: Callable[[], None]) -> None:
+        # A weak reference, so an editor nobody holds any more is freed and its thread ends.
+        self._fn = weakref.WeakMethod(fn)
+        self._due: float | None = None
+        self._ready = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def touch(self, delay: float) -> None:
+        with self._ready:
+            self._due = time.monotonic() + delay
+            self._ready.notify()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="mk-task-preview", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while self._due is None:
+                    if not self._ready.wait(30) and self._fn() is None:
+                        return
+                remaining = self._due - time.monotonic()
+                if remaining > 0:
+                    self._ready.wait(remaining)
+                    continue
+                self._due = None
+            fn = self._fn()
+            if fn is None:
+                return
+            fn()
+            del fn
 
 
 def summary(line: str) -> str:
@@ -72,8 +114,7 @@ class TaskEditor(Panel):
         self.debounce = debounce
         self.task_id: str | None = None
         self.result: dict[str, Any] | None = None
-        self._timer: threading.Timer | None = None
-        self._lock = threading.Lock()
+        self._debouncer = _Debouncer(self._preview_in_thread)
         self._loading = False
         self.tasks = w.Dropdown(
             description="Open", options=[("(new task)", "")], value="", layout=w.Layout(width="480px")
@@ -225,12 +266,7 @@ class TaskEditor(Panel):
         if self.debounce <= 0:
             self.preview()
             return
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = threading.Timer(self.debounce, self._preview_in_thread)
-            self._timer.daemon = True
-            self._timer.start()
+        self._debouncer.touch(self.debounce)
 
     def _preview_in_thread(self) -> None:
         try:
