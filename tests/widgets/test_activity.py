@@ -159,3 +159,25 @@ def test_chart_counts_events_per_minute_by_topic() -> None:
     assert "12:00 user/a/b: 2" in svg and "11:59 user/c/d: 1" in svg and "10:00" not in svg
     assert "peak 2" in svg
     assert "No events" in chart([], now)
+
+
+def test_retry_a_failed_task_run(served: Workbench, webhook: Webhook, http: httpx.Client) -> None:
+    task = served.tasks.create(
+        "Picky", script='{% error "not today" %}', subscriptions="user/webhook/test", check_preview=False
+    )
+    request_id = post(http, served.webhooks.url(webhook), {})
+    served.worker.run_until_idle()
+    activity = RecentActivity(served)
+    record = activity.select(request_id)
+    assert record is not None and record["task_runs"][0]["status"] == "failed"
+    assert (
+        "not today" in activity.detail.value
+        and 'Picky: <span class="mk-status-failed"' in activity.table.value
+    )
+    served.tasks.update(task.id, script='{% log "fixed" %}')
+    [retry] = [b for b in activity.buttons.children if "mk-activity-retry" in b._dom_classes]
+    assert retry.description.startswith("Retry task run")
+    retry.click()
+    served.worker.run_until_idle()
+    record = activity.select(request_id)
+    assert record["task_runs"][0]["status"] == "succeeded" and record["task_runs"][0]["logs"] == ["fixed"]
