@@ -20,7 +20,9 @@ from ._panel import escape
 from ._panel import message
 from ._panel import table
 
-METHODS = ("POST", "GET", "PUT", "PATCH", "DELETE", "OPTIONS")
+METHODS = ("POST", "GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS")
+# Client-specific endpoints: the webhook URL plus /<client> (spec §2.7).
+CLIENTS = ("asana", "mailchimp", "ship24")
 
 # Content-type presets: (label, content type, example body). Multipart sends the body's name=value lines as
 # fields plus the attached file.
@@ -143,6 +145,14 @@ class RequestTester(Panel):
         self.file = w.FileUpload(description="File", accept="", multiple=False)
         self.file.add_class("mk-request-file")
         self.file.observe(self._on_file, names="value")
+        self.client = w.Dropdown(
+            description="Client",
+            options=[("(plain endpoint)", "")] + [(name, name) for name in CLIENTS],
+            value="",
+        )
+        self.client.add_class("mk-request-client")
+        self.query = w.Text(description="Query", placeholder="optional query string, e.g. name=Ada&n=1")
+        self.query.add_class("mk-request-query")
         self.origin = w.Text(description="Origin", placeholder="optional, e.g. https://example.myshopify.com")
         self.origin.add_class("mk-request-origin")
         self.send_button = w.Button(
@@ -176,6 +186,8 @@ class RequestTester(Panel):
                 self.content_type,
                 self.body,
                 self.file,
+                self.client,
+                self.query,
                 self.origin,
                 self.send_button,
                 self.status,
@@ -239,9 +251,14 @@ class RequestTester(Panel):
                 callback(self.last.event_id)
 
     # -- sending --------------------------------------------------------------------------------------------
-    def _request(self) -> tuple[dict[str, Any], str]:
-        """The httpx keyword arguments and the curl command for the form's request."""
+    def _request(self) -> tuple[str, dict[str, Any], str]:
+        """The URL, the httpx keyword arguments and the curl command of the form's request."""
         method, url = self.method.value, self.url.value
+        if self.client.value:
+            url += "/" + self.client.value
+        query = self.query.value.strip().lstrip("?")
+        if query:
+            url += ("&" if "?" in url else "?") + query
         headers: dict[str, str] = {}
         if self.origin.value.strip():
             headers["Origin"] = self.origin.value.strip()
@@ -250,17 +267,20 @@ class RequestTester(Panel):
             if self.attachment is None:  # httpx writes multipart only when there is a file
                 self.attachment = Attachment("hello.txt", b"hello from the request tester\n", "text/plain")
             att = self.attachment
+            data: dict[str, list[str]] = {}
+            for name, value in fields:  # repeated names (tags[]=a, tags[]=b) stay repeated
+                data.setdefault(name, []).append(value)
             kwargs = {
                 "headers": headers,
-                "data": dict(fields),
+                "data": data,
                 "files": {att.field: (att.filename, att.content, att.content_type)},
             }
-            return kwargs, curl_command(method, url, headers=headers, fields=fields, attachment=att)
+            return url, kwargs, curl_command(method, url, headers=headers, fields=fields, attachment=att)
         if self.content_type.value.strip():
             headers["Content-Type"] = self.content_type.value.strip()
         body = self.body.value
         kwargs = {"headers": headers, "content": body.encode("utf-8") if body else None}
-        return kwargs, curl_command(method, url, headers=headers, body=body if body else None)
+        return url, kwargs, curl_command(method, url, headers=headers, body=body if body else None)
 
     def send(self) -> Response | None:
         """Send the request described by the form and show the answer.
@@ -273,13 +293,13 @@ class RequestTester(Panel):
         if not self.url.value:
             self.status.value = message("No webhook URL: add a webhook first, then Reload URLs.", "error")
             return None
-        kwargs, curl = self._request()
+        url, kwargs, curl = self._request()
         self.curl.value = curl
         self.status.value = message("Sending…")
         started = time.perf_counter()
         try:
             with httpx.Client(timeout=self.timeout, trust_env=False) as client:
-                answer = client.request(self.method.value, self.url.value, **kwargs)
+                answer = client.request(self.method.value, url, **kwargs)
         except httpx.HTTPError as exc:
             self.status.value = message(f"Request failed: {type(exc).__name__}: {exc}", "error")
             self.last = None

@@ -108,3 +108,30 @@ def test_no_webhook_means_no_url_and_a_message(workbench: Workbench) -> None:
     tester = RequestTester(workbench)
     assert tester.send() is None
     assert "add a webhook first" in tester.status.value
+
+
+def test_query_string_client_endpoint_and_other_methods(served: Workbench, tester: RequestTester) -> None:
+    tester.query.value = "?name=Ada&n=1"
+    tester.body.value = ""
+    response = tester.send()
+    assert response is not None and response.status == 204
+    assert served.event(response.request_id).data == {"name": "Ada", "n": "1"}
+    assert shlex.split(response.curl)[-1] == tester.url.value + "?name=Ada&n=1"
+
+    tester.method.value = "GET"
+    response = tester.send()
+    assert response is not None and response.status == 405 and "mk-error" in tester.status.value
+    tester.method.value = "POST"
+    tester.client.value = "mailchimp"
+    response = tester.send()
+    assert response is not None and response.status == 200
+    assert shlex.split(response.curl)[-1] == tester.url.value + "/mailchimp?name=Ada&n=1"
+
+
+def test_multipart_keeps_repeated_fields(served: Workbench, tester: RequestTester) -> None:
+    tester.use_preset("multipart")
+    assert tester.attachment is not None and tester.attachment.filename == "hello.txt"
+    tester.body.value = "tags[]=a\ntags[]=b"
+    response = tester.send()
+    assert response is not None and response.status == 204
+    assert served.event(response.request_id).data["tags"] == ["a", "b"]
