@@ -8,12 +8,14 @@ see docs/decisions.md, "Liquid dialect").
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 OBJECT_KEYS = ("action", "log", "error")
 
 _DECODER = json.JSONDecoder()
 _WHITESPACE = " \t\n\r\ufeff"
+_SKIP_WHITESPACE = re.compile(f"[{_WHITESPACE}]*")
 
 
 class OutputError(ValueError):
@@ -65,15 +67,17 @@ def parse_output(text: str) -> list[tuple[str, Any]]:
 
 
 def _read(text: str, objects: list[tuple[str, Any]]) -> None:
+    # Outputs are mostly whitespace around the objects: skip it with a regex, not character by character,
+    # and count lines only when reporting an error.
+    skip = _SKIP_WHITESPACE.match
     position = 0
     end = len(text)
     while True:
-        while position < end and text[position] in _WHITESPACE:
-            position += 1
+        position = skip(text, position).end()
         if position >= end:
             return
-        line = _line_of(text, position)
         if text[position] != "{":
+            line = _line_of(text, position)
             raise OutputError(
                 f"unexpected text in the task output at line {line}: {_snippet(text, position)!r} "
                 "(task output must be JSON objects, as written by the action, log and error tags)",
@@ -83,18 +87,19 @@ def _read(text: str, objects: list[tuple[str, Any]]) -> None:
         try:
             value, stop = _DECODER.raw_decode(text, position)
         except json.JSONDecodeError as err:
+            line = _line_of(text, position)
             raise OutputError(
                 f"invalid JSON in the task output at line {line} ({err.msg}): {_snippet(text, position)!r}",
                 line,
                 position,
             ) from None
-        if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) not in OBJECT_KEYS:
+        if type(value) is not dict or len(value) != 1 or next(iter(value)) not in OBJECT_KEYS:
+            line = _line_of(text, position)
             raise OutputError(
                 f"unexpected JSON object in the task output at line {line}: {_snippet(text, position)!r} "
                 '(each object must have exactly one key, "action", "log" or "error")',
                 line,
                 position,
             )
-        key, item = next(iter(value.items()))
-        objects.append((key, item))
+        objects.append(next(iter(value.items())))
         position = stop

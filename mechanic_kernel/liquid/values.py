@@ -13,9 +13,10 @@ from typing import Any
 from liquid.undefined import is_undefined
 
 
-# Types a template cannot change in place: a copy may share them. ``type(x) in _ATOMS`` is an exact-type
-# test, far cheaper than ``is_undefined`` (an ABC ``isinstance``) on the strings and numbers most values are.
-_ATOMS = frozenset((str, int, float, bool, type(None), Decimal, range, dt.datetime, dt.date))
+# Types a template cannot change in place: a copy may share them. ``type(x) in ATOMIC_TYPES`` is an
+# exact-type test, far cheaper than ``is_undefined`` (an ABC ``isinstance``) on the strings and numbers
+# most values are.
+ATOMIC_TYPES = frozenset((str, int, float, bool, type(None), Decimal, range, dt.datetime, dt.date))
 
 
 def copy_value(value: Any) -> Any:
@@ -26,16 +27,16 @@ def copy_value(value: Any) -> Any:
     becomes nil, so hashes and arrays built by a script hold only plain data (filters see ``None``).
     """
     cls = type(value)
-    if cls in _ATOMS:
+    if cls in ATOMIC_TYPES:
         return value
     if cls is dict:
-        if _ATOMS.issuperset(map(type, value.values())):
+        if ATOMIC_TYPES.issuperset(map(type, value.values())):
             return value.copy()
-        return {key: item if type(item) in _ATOMS else copy_value(item) for key, item in value.items()}
+        return {key: item if type(item) in ATOMIC_TYPES else copy_value(item) for key, item in value.items()}
     if cls is list:
-        if _ATOMS.issuperset(map(type, value)):
+        if ATOMIC_TYPES.issuperset(map(type, value)):
             return value.copy()
-        return [item if type(item) in _ATOMS else copy_value(item) for item in value]
+        return [item if type(item) in ATOMIC_TYPES else copy_value(item) for item in value]
     if is_undefined(value):
         return None
     if isinstance(value, dict):

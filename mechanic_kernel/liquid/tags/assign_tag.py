@@ -27,6 +27,7 @@ from liquid.token import TOKEN_TAG
 from liquid.token import TOKEN_WORD
 from liquid.undefined import is_undefined
 
+from mechanic_kernel.liquid.values import ATOMIC_TYPES
 from mechanic_kernel.liquid.values import copy_value
 
 if TYPE_CHECKING:
@@ -43,12 +44,16 @@ _FRESH_RESULTS = frozenset(("parse_json", "parse_jsonl", "parse_csv", "parse_xml
 class AssignNode(Node):
     """A parsed ``assign``: a target path and a filtered expression."""
 
-    __slots__ = ("target", "expression", "fresh")
+    __slots__ = ("target", "expression", "fresh", "name", "simple")
 
     def __init__(self, token: Token, target: Path, expression: Expression):
         super().__init__(token)
         self.target = target
         self.expression = expression
+        name = target.path[0]
+        assert isinstance(name, str)
+        self.name = name
+        self.simple = len(target.path) == 1
         # Copying a big parse_json result would only double the work and the memory.
         self.fresh = bool(
             isinstance(expression, FilteredExpression)
@@ -62,14 +67,13 @@ class AssignNode(Node):
     def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
         """Assign a copy of the value."""
         value = self.expression.evaluate(context)
-        if not self.fresh:
+        if not self.fresh and type(value) not in ATOMIC_TYPES:
             value = copy_value(value)
-        segments = self.target.path
-        name = segments[0]
-        assert isinstance(name, str)
-        if len(segments) == 1:
+        name = self.name
+        if self.simple:
             context.assign(name, value)
             return 0
+        segments = self.target.path
         keys = [seg.evaluate(context) if isinstance(seg, Path) else seg for seg in segments[1:]]
         if name in context.locals:
             container = context.locals[name]
