@@ -35,6 +35,7 @@ from mechanic_kernel.liquid.expressions import MechanicTokenStream
 from mechanic_kernel.liquid.expressions import apply_blank_semantics
 from mechanic_kernel.liquid.expressions import walk_nodes
 from mechanic_kernel.liquid.limits import LimitedBuffer
+from mechanic_kernel.liquid.limits import bound_ranges
 from mechanic_kernel.liquid.limits import counted
 from mechanic_kernel.liquid.runtime import runtime_of
 from mechanic_kernel.liquid.tags.permissions_tag import check_single_permissions_block
@@ -229,6 +230,8 @@ class MechanicEnvironment(Environment):
         # Walking the tree costs ~10% of a parse; most scripts never mention blank.
         if "blank" in source:
             apply_blank_semantics(nodes)
+        if ".." in source:
+            bound_ranges(expression for node in walk_nodes(nodes) for expression in node.expressions())
         return nodes
 
     def from_string(self, source: str, *args: Any, **kwargs: Any) -> BoundTemplate:

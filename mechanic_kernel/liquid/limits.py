@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable
 from collections.abc import Iterator
 from io import StringIO
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TextIO
 
+from liquid.builtin.expressions import LoopExpression
+from liquid.builtin.expressions.primitive import RangeLiteral
 from liquid.exceptions import ResourceLimitError
 
 from mechanic_kernel.liquid.runtime import Runtime
@@ -24,6 +27,7 @@ from mechanic_kernel.liquid.runtime import runtime_of
 
 if TYPE_CHECKING:
     from liquid import RenderContext
+    from liquid.expression import Expression
     from liquid.token import Token
 
 
@@ -57,6 +61,19 @@ def check_deadline(runtime: Runtime, token: Token | None = None) -> None:
             limit="render_time",
             token=token,
         )
+
+
+def check_range(items: range, runtime: Runtime, token: Token | None) -> range:
+    """Refuse a range longer than the render's loop iteration limit (see :class:`BoundedRangeLiteral`)."""
+    limit = runtime.max_loop_iterations
+    if limit is not None and len(items) > limit:
+        raise RenderLimitError(
+            f"loop iteration limit reached (a range of {len(items)} items; ranges outside a for loop may "
+            f"have at most {limit} items, the render's loop iteration limit)",
+            limit="loop_iterations",
+            token=token,
+        )
+    return items
 
 
 def counted(items: Iterator[Any], runtime: Runtime) -> Iterator[Any]:
@@ -105,3 +122,37 @@ class LimitedBuffer(StringIO):
 def buffer_for(context: RenderContext) -> LimitedBuffer:
     """A new limited buffer for ``context``'s render (for captures and tag bodies)."""
     return LimitedBuffer(runtime_of(context))
+
+
+class BoundedRangeLiteral(RangeLiteral):
+    """A range literal that is not a loop's iterable, and so is refused past the loop iteration limit.
+
+    A loop counts its own iterations (and can ``break``), but a filter given ``(1..100000000)`` builds the
+    whole list in one call that no deadline can interrupt (``join`` took 37 s against a 3 s timeout).
+    """
+
+    __slots__ = ()
+
+    def evaluate(self, context: RenderContext) -> range:
+        """The range, if it is short enough."""
+        return check_range(super().evaluate(context), runtime_of(context), self.token)
+
+    async def evaluate_async(self, context: RenderContext) -> range:
+        """The range, if it is short enough."""
+        return check_range(await super().evaluate_async(context), runtime_of(context), self.token)
+
+
+def bound_ranges(expressions: Iterable[Expression]) -> None:
+    """Make every range literal in ``expressions`` a :class:`BoundedRangeLiteral`, except loop iterables."""
+    stack = list(expressions)
+    while stack:
+        expression = stack.pop()
+        children = expression.children()
+        if isinstance(expression, LoopExpression) and isinstance(expression.iterable, RangeLiteral):
+            # The loop counts each iteration; a range here is never materialised (reversed is checked).
+            children = [child for child in children if child is not expression.iterable]
+            stack.extend(expression.iterable.children())
+        elif type(expression) is RangeLiteral:
+            # Same slots, one overridden method: switching the class keeps python-liquid's parser.
+            expression.__class__ = BoundedRangeLiteral
+        stack.extend(children)

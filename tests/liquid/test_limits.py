@@ -90,6 +90,27 @@ TEST_CASES = [
         {"render_timeout": 0.2},
     ),
     Case(
+        "a range given to a filter",
+        '{% log 1 %}\n{{ (1..100000000) | join: "," }}',
+        "loop_iterations",
+        2,
+        {"render_timeout": 3},
+    ),
+    Case(
+        "an assigned range with a variable bound",
+        '{% assign n = 101 %}\n{% liquid\nassign r = (1..n)\n%}',
+        "loop_iterations",
+        3,
+        {"max_loop_iterations": 100},
+    ),
+    Case(
+        "a range in tag arguments",
+        '{% action "echo", (0..100) %}',
+        "loop_iterations",
+        1,
+        {"max_loop_iterations": 100},
+    ),
+    Case(
         "memory",
         '{% assign s = "0123456789" %}{% for x in (1..40) %}{% assign s = s | append: s %}{% endfor %}',
         "memory",
@@ -186,3 +207,24 @@ def test_an_array_grown_in_place_counts_at_the_next_assign() -> None:
     with patch.object(MechanicEnvironment, "local_namespace_limit", 20_000):
         result = run(source, {})
     assert result.failure is not None and result.failure.limit == "memory"
+
+
+def test_a_loop_over_a_huge_range_counts_its_iterations() -> None:
+    """A range a loop iterates is not capped: the loop counts what it runs, and may stop early."""
+    result = run(
+        "{% for i in (1..100000000) %}{% if i > 2 %}{% break %}{% endif %}{% log i %}{% endfor %}"
+        "{% for i in (1..5) reversed %}{% endfor %}",
+        {},
+        max_loop_iterations=1000,
+    )
+    assert result.ok
+    assert result.logs == [1, 2]
+
+
+def test_ranges_up_to_the_limit_work() -> None:
+    """A range as long as the loop iteration limit is fine in filters, tags and output."""
+    result = run(
+        "{% log (1..100) | size %}{% assign r = (1..100) %}{% log r | last %}", {}, max_loop_iterations=100
+    )
+    assert result.logs == [100, 100]
+    assert run("{% log (1..1000000000) | size %}", {}, max_loop_iterations=None).logs == [1000000000]
