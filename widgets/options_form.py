@@ -8,8 +8,9 @@ from typing import Any
 
 import ipywidgets as w
 
+from mechanic_kernel import OptionField
 from mechanic_kernel import Task
-from mechanic_kernel import option_fields
+from mechanic_kernel import Workbench
 
 _NO_OPTIONS = "<i>No options: reference <code>options.&lt;key&gt;</code> in the code to add one.</i>"
 _PLACEHOLDERS = {
@@ -77,12 +78,14 @@ class OptionsForm:
     """Inputs for a task's options; ``values`` holds what they say, typed as task code expects.
 
     Args:
+        wb: the workbench whose ``tasks.options_form`` turns option keys into fields.
         on_change: called with no arguments after any input changes a value.
     """
 
-    def __init__(self, on_change: Callable[[], None] | None = None) -> None:
+    def __init__(self, wb: Workbench, on_change: Callable[[], None] | None = None) -> None:
+        self.wb = wb
         self.values: dict[str, Any] = {}
-        self.fields: list[Any] = []
+        self.fields: list[OptionField] = []
         self.inputs: dict[str, w.Widget] = {}
         self._on_change = on_change
         self.widget = w.VBox([w.HTML(_NO_OPTIONS)])
@@ -94,7 +97,7 @@ class OptionsForm:
         ``values`` replaces the current values (loading a task); otherwise values of keys that are still
         referenced are kept, so typing code does not lose what was entered.
         """
-        fields = option_fields(task)
+        fields = self.wb.tasks.options_form(task)
         if values is not None:
             self.values = dict(values)
         elif [f.key for f in fields] == [f.key for f in self.fields]:
@@ -119,7 +122,7 @@ class OptionsForm:
         if self._on_change is not None:
             self._on_change()
 
-    def _input(self, option: Any) -> w.Widget:
+    def _input(self, option: OptionField) -> w.Widget:
         kind, value = option.type, self.values.get(option.key)
         label = option.label + (" *" if option.required else "")
         common = {"description": label, "tooltip": option.key, "style": {"description_width": "initial"}}

@@ -154,7 +154,7 @@ class TaskEditor(Panel):
             layout=w.Layout(width="95%", height="50px"),
         )
         self.preview_data.add_class("mk-task-preview-data")
-        self.options = OptionsForm(on_change=self._changed)
+        self.options = OptionsForm(self.wb, on_change=self._changed)
         self.summaries = w.HTML()
         self.summaries.add_class("mk-task-summary")
         self.warnings = w.HTML()
