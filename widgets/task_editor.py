@@ -5,10 +5,6 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import threading
-import time
-import weakref
-from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
@@ -23,6 +19,7 @@ from ._panel import error_text
 from ._panel import escape
 from ._panel import message
 from ._panel import pre
+from .debounce import Debouncer
 from .options_form import OptionsForm
 
 # Snippets of the buttons above the code, appended at the end (a Textarea does not report its cursor).
@@ -39,45 +36,6 @@ SNIPPETS: dict[str, str] = {
 _OFFSET = re.compile(r"^(?P<topic>[^+]+)\+(?P<amount>\d+)\.(?P<unit>[a-z]+?)s?$")
 # Monospace for the code area: ipywidgets' Textarea style has no font family, so one rule scoped to a class.
 _STYLE = "<style>.mk-code textarea { font-family: monospace; font-size: 12px; }</style>"
-
-
-class _Debouncer:
-    """Call ``fn`` once, on one daemon thread, after ``touch()`` has not been called for ``delay`` seconds.
-
-    One long-lived thread rather than a Timer per keystroke: each thread would open its own SQLite reader.
-    """
-
-    def __init__(self, fn: Callable[[], None]) -> None:
-        # A weak reference, so an editor nobody holds any more is freed and its thread ends.
-        self._fn = weakref.WeakMethod(fn)
-        self._due: float | None = None
-        self._ready = threading.Condition()
-        self._thread: threading.Thread | None = None
-
-    def touch(self, delay: float) -> None:
-        with self._ready:
-            self._due = time.monotonic() + delay
-            self._ready.notify()
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="mk-task-preview", daemon=True)
-                self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            with self._ready:
-                while self._due is None:
-                    if not self._ready.wait(30) and self._fn() is None:
-                        return
-                remaining = self._due - time.monotonic()
-                if remaining > 0:
-                    self._ready.wait(remaining)
-                    continue
-                self._due = None
-            fn = self._fn()
-            if fn is None:
-                return
-            fn()
-            del fn
 
 
 def summary(line: str) -> str:
@@ -114,7 +72,7 @@ class TaskEditor(Panel):
         self.debounce = debounce
         self.task_id: str | None = None
         self.result: dict[str, Any] | None = None
-        self._debouncer = _Debouncer(self._preview_in_thread)
+        self._debouncer = Debouncer(self._preview_in_thread)
         self._loading = False
         self.tasks = w.Dropdown(
             description="Open", options=[("(new task)", "")], value="", layout=w.Layout(width="480px")

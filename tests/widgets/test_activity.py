@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 import httpx
 import pytest
 
-from mechanic_kernel import Event
 from mechanic_kernel import Webhook
 from mechanic_kernel import Workbench
 from widgets import RecentActivity
-from widgets.activity import chart
 
 
 def post(http: httpx.Client, url: str, data: dict) -> str:
@@ -140,25 +137,6 @@ def test_auto_refresh_updates_the_table_from_a_thread(
     finally:
         activity.stop()
     assert activity.auto.value is False and activity._thread is None
-
-
-def test_chart_counts_events_per_minute_by_topic() -> None:
-    now = dt.datetime(2026, 1, 1, 12, 0, 30, tzinfo=dt.UTC)
-    events = [
-        Event(str(i), topic, None, "user", created_at)
-        for i, (topic, created_at) in enumerate(
-            [
-                ("user/a/b", "2026-01-01T12:00:01.000Z"),
-                ("user/a/b", "2026-01-01T12:00:02.000Z"),
-                ("user/c/d", "2026-01-01T11:59:00.000Z"),
-                ("user/c/d", "2026-01-01T10:00:00.000Z"),
-            ]
-        )
-    ]
-    svg = chart(events, now)
-    assert "12:00 user/a/b: 2" in svg and "11:59 user/c/d: 1" in svg and "10:00" not in svg
-    assert "peak 2" in svg
-    assert "No events" in chart([], now)
 
 
 def test_retry_a_failed_task_run(served: Workbench, webhook: Webhook, http: httpx.Client) -> None:
