@@ -18,9 +18,11 @@ from .errors import NotFound
 from .errors import PayloadTooLarge
 from .events import Event
 from .events import RawRequest
+from .runs.models import Run
+from .runs.models import RunKind
+from .runs.models import RunStatus
 from .tasks.models import Task
 from .tasks.options import OptionField
-from .tasks.models import Task
 from .tasks.service import option_fields
 from .topics import validate_user_topic
 from .webhooks.models import Webhook
@@ -42,7 +44,9 @@ __all__ = [
     "OptionField",
     "PayloadTooLarge",
     "RawRequest",
-    "Task",
+    "Run",
+    "RunKind",
+    "RunStatus",
     "Task",
     "Webhook",
     "WebhookMode",
