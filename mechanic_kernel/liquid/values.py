@@ -53,6 +53,16 @@ def to_output_string(value: Any) -> str:
     hashes print like Ruby's ``Hash#inspect`` in Liquid 5.5 (``{"a"=>1, "b"=>nil}``); see
     docs/decisions.md, "Liquid dialect".
     """
+    cls = type(value)
+    # Exact-type fast paths for what templates print most; the checks below use ABC isinstance tests.
+    if cls is str:
+        return value
+    if cls is int:
+        return str(value)
+    if cls is float:
+        return _float_to_s(value)
+    if value is None:
+        return ""
     if isinstance(value, str):
         return value
     if hasattr(value, "__liquid__") and not is_undefined(value):
@@ -119,9 +129,13 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+# One encoder for every write: json.dumps builds a new JSONEncoder on each call given these options.
+_ENCODER = json.JSONEncoder(default=_json_default, ensure_ascii=False, separators=(",", ":"))
+
+
 def to_json(value: Any) -> str:
     """Compact JSON for a Liquid value, as the action, log and error tags write it.
 
     Undefined values become ``null``; drops and other mappings become objects.
     """
-    return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
