@@ -181,9 +181,11 @@ MEASUREMENTS = ["floor", "naive", "previous", "all", "parse-sample", "filtered",
 
 
 def _run(name: str, home: Path, count: int, sample: int) -> dict:
-    output = subprocess.run([sys.executable, __file__, "--measure", name, "--home", str(home), "--events", str(count),
-                             "--sample", str(sample)], check=True, capture_output=True, text=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    done = subprocess.run([sys.executable, __file__, "--measure", name, "--home", str(home), "--events", str(count),
+                           "--sample", str(sample)], capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"measurement {name} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
