@@ -319,3 +319,19 @@ def test_error_objects_that_are_not_strings_read_as_json(bench: Workbench) -> No
     (error,) = bench.task_runs()["error"]
     assert json.loads(error) == [{"code": 7}, 5]
     assert list(bench.logs()["message"]) == ['{"code":7}', "5"]
+
+
+def test_chunks_read_one_snapshot_while_the_store_changes(bench: Workbench, stored: list[Event], monkeypatch) -> None:
+    monkeypatch.setattr(store_frames, "CHUNK", 2)
+    real = store_frames.events_sql
+    purged = []
+
+    def events_sql_then_purge(*args, **kwargs):  # retention deletes the oldest event after the first chunk query
+        if not purged:
+            purged.append(bench.store.runs.purge_events([stored[0].id]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store_frames, "events_sql", events_sql_then_purge)
+    assert ids(bench.events(limit=100)) == newest_first(stored)  # the oldest chunk, read last, still has it
+    assert purged == [1] and not bench.store.db.reader().in_transaction
+    assert ids(bench.events(limit=100)) == newest_first(stored[1:])

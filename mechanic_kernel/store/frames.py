@@ -140,8 +140,19 @@ def events_columns(conn: sqlite3.Connection, where: Where, *, data: bool = False
                    limit: int | None = None) -> EventColumns:
     """The events matching ``where`` (the newest ``limit`` of them) as columns.
 
-    Chunks of :data:`CHUNK` rowids are read from the newest down, so a ``limit`` stops early.
+    Chunks of :data:`CHUNK` rowids are read from the newest down, so a ``limit`` stops early. They are read in
+    one read transaction, so every chunk sees the same snapshot even while webhooks keep writing (WAL mode).
     """
+    if conn.in_transaction:
+        return _events_columns(conn, where, data=data, limit=limit)
+    conn.execute("BEGIN")
+    try:
+        return _events_columns(conn, where, data=data, limit=limit)
+    finally:
+        conn.execute("COMMIT")
+
+
+def _events_columns(conn: sqlite3.Connection, where: Where, *, data: bool, limit: int | None) -> EventColumns:
     columns = [*EVENT_TEXT_COLUMNS, *(["data"] if data else [])]
     cursor = conn.cursor()
     cursor.row_factory = None
