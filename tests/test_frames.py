@@ -178,7 +178,8 @@ def test_flatten_and_parse(bench: Workbench, stored: list[Event]) -> None:
     assert flat.loc[0, "data"] == "just text" and pd.isna(flat.loc[1, "data"])
     parsed = bench.events(parse=True)
     assert parsed["data"].dtype == object
-    assert parsed.loc[1, "data"] == {"n": 11, "customer": {"email": "c11@x.io"}} and parsed.loc[0, "data"] == "just text"
+    assert parsed.loc[1, "data"] == {"n": 11, "customer": {"email": "c11@x.io"}}
+    assert parsed.loc[0, "data"] == "just text"
     raw = bench.events()
     assert raw.loc[0, "data"] == '"just text"'
 
