@@ -51,6 +51,10 @@ PERFORM_EVENT = "__perform_event"
 _UNSET: Any = object()
 
 
+# Every character a JSON text can start with (Python's json also reads NaN and Infinity).
+_JSON_FIRST_CHARACTERS = frozenset('{["-0123456789tfnNI')
+
+
 def split_control_params(options: Any) -> tuple[Any, Any, Any]:
     """Take ``__meta`` and ``__perform_event`` out of a hash of options.
 
@@ -162,10 +166,15 @@ class ActionNode(Node):
         type_ = self._type(context)
         if type_ == "shopify":
             # A shopify block holds either JSON or a raw GraphQL document, which becomes a string option.
-            try:
-                options = body_json(text, self.token, "the shopify action block")
-            except TagBodyError:
-                options = text.strip()
+            document = text.strip()
+            if document and document[0] not in _JSON_FIRST_CHARACTERS:
+                # "mutation …"/"query …" cannot be JSON: skip the parse and the exception it would raise.
+                options = document
+            else:
+                try:
+                    options = body_json(text, self.token, "the shopify action block")
+                except TagBodyError:
+                    options = document
         else:
             options = body_json(text, self.token, f'the "{type_}" action block')
         return action_object(type_, options, meta, perform)

@@ -57,6 +57,21 @@ TEST_CASES = [
         [{"type": "shopify", "options": "mutation { x }"}],
     ),
     Case(
+        "block typed shopify anonymous graphql query",
+        '{% action "shopify" %} { shop { name } } {% endaction %}',
+        [{"type": "shopify", "options": "{ shop { name } }"}],
+    ),
+    Case(
+        "block typed shopify json array",
+        '{% action "shopify" %}\n["mutation { x }", {"a": 1}]{% endaction %}',
+        [{"type": "shopify", "options": ["mutation { x }", {"a": 1}]}],
+    ),
+    Case(
+        "block typed shopify empty body",
+        '{% action "shopify" %}\n{% endaction %}',
+        [{"type": "shopify", "options": None}],
+    ),
+    Case(
         "block typed shopify json",
         '{% action "shopify" %}{"query": "q", "variables": {}}{% endaction %}',
         [{"type": "shopify", "options": {"query": "q", "variables": {}}}],
