@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING
 from typing import Any
@@ -13,6 +14,7 @@ from ..liquid.runtime import attach
 from .followups import ERROR_PREFIX
 from .followups import error_event
 from .followups import origin_only
+from .models import Run
 from .models import RunKind
 from .models import RunStatus
 from .perform import in_executor
@@ -20,8 +22,10 @@ from .queue import Changes
 
 if TYPE_CHECKING:
     from ..events import Event
-    from .models import Run
     from .perform import Engine
+
+
+log = logging.getLogger("mechanic_kernel.runs")
 
 
 class FilterError(Exception):
@@ -103,15 +107,59 @@ def plan_task_runs(engine: Engine, event: Event, run: Run) -> list[dict[str, Any
     return rows
 
 
-async def perform(engine: Engine, run: Run, executor: Executor | None) -> Changes:
+async def perform(engine: Engine, run: Run, executor: Executor | None, *, inline_tasks: bool = False
+                  ) -> Changes:
     """Filter the event, then fan it out to task runs; the result is the list of task run ids.
 
-    All of it (store reads, filter renders) runs on the executor, leaving the loop to webhooks and actions.
+    With ``inline_tasks`` the task runs that are due at once are performed right after (see
+    :func:`perform_due_task_runs`), so the event run's outcome, its task runs and theirs commit together.
+    All of it (store reads, filter and task renders) runs on the executor, leaving the loop to webhooks and
+    actions.
     """
-    return await in_executor(executor, _conclude, engine, run)
+    return await in_executor(executor, _conclude, engine, run, inline_tasks)
 
 
-def _conclude(engine: Engine, run: Run) -> Changes:
+def perform_due_task_runs(engine: Engine, event: Event, changes: Changes, rows: list[dict[str, Any]]) -> None:
+    """Perform the task runs in ``rows`` that are due now, one after another, into ``changes``.
+
+    Each is still a run of its own: it is started (``attempts`` 1, its own ``started_at``) only after the
+    event run that made it was performed, and stops with its own outcome, actions, logs and errors. Only
+    the round trips go: its row is written already finished, in the event run's transaction, together with
+    the action runs it made. Action runs are never performed here; they come due in that transaction, so
+    they run only once the task run's end is on disk (spec §1.1).
+
+    Runs scheduled for later (subscription offsets) are left to come due as usual. So are all of them while
+    an action run is due: those come first (spec §3.4), and this event's task runs wait their turn.
+    """
+    from .task_run import conclude as conclude_task_run
+
+    due = [row for row in rows if row["status"] == RunStatus.DUE.value]
+    if not due or engine.store.runs.any_due(max_priority=RunKind.ACTION.priority):
+        return
+    for row in due:
+        task_run = Run(id=row["id"], kind=RunKind.TASK, status=RunStatus.STARTED, event_id=row["event_id"],
+                       task_id=row["task_id"], parent_run_id=row["parent_run_id"], position=row["position"],
+                       run_at=row["run_at"], enqueued_at=row["enqueued_at"], started_at=engine.queue.now(),
+                       attempts=1, details=dict(row["details"]), created_at=row["created_at"])
+        row.update(status=task_run.status.value, started_at=task_run.started_at, attempts=task_run.attempts)
+        try:
+            outcome = conclude_task_run(engine, task_run, event=event)
+        except Exception as exc:  # noqa: BLE001 - as perform() does: the task run fails, the event run stands
+            log.exception("performing task run %s failed", task_run.id)
+            outcome = Changes()
+            outcome.move(task_run, RunStatus.FAILED, stopped_at=engine.queue.now(),
+                         error=f"internal error: {type(exc).__name__}: {exc}")
+        for changed, target, fields in outcome.updates:
+            if changed is task_run:
+                # Its row is not stored yet: write it as it ends (the transition was checked by move()).
+                row.update(status=target.value, **fields)
+            else:
+                changes.updates.append((changed, target, fields))
+        changes.runs.extend(outcome.runs)
+        changes.events.extend(outcome.events)
+
+
+def _conclude(engine: Engine, run: Run, inline_tasks: bool = False) -> Changes:
     changes = Changes()
     event = engine.event(run.event_id)
     if event is None:
@@ -134,4 +182,6 @@ def _conclude(engine: Engine, run: Run) -> Changes:
     changes.runs.extend(rows)
     changes.move(run, RunStatus.SUCCEEDED, stopped_at=engine.queue.now(), result=[row["id"] for row in rows],
                  error=None, details={})
+    if inline_tasks:
+        perform_due_task_runs(engine, event, changes, rows)
     return changes

@@ -122,12 +122,13 @@ class Engine:
 
 
 async def perform(engine: Engine, run: Run, executor: Executor | None = None, *,
-                  claim_next: int = 0) -> list[Run]:
+                  claim_next: int = 0, inline_tasks: bool = False) -> list[Run]:
     """Perform a started run to its end (succeeded, failed, or scheduled for an automatic retry).
 
     The outcome commits in one transaction with whatever the run created; with ``claim_next`` that same
     transaction also starts up to that many due runs, returned for the caller to perform next (a busy
-    queue then costs one commit per run, not two).
+    queue then costs one commit per run, not two). With ``inline_tasks`` an event run also performs the
+    task runs it makes due at once, in the same commit (:func:`.event_run.perform_due_task_runs`).
 
     A bug in a perform never leaves the run started: it fails with the exception named, and the log has
     the traceback.
@@ -138,7 +139,10 @@ async def perform(engine: Engine, run: Run, executor: Executor | None = None, *,
 
     module = {RunKind.EVENT: event_run, RunKind.TASK: task_run, RunKind.ACTION: action_run}[run.kind]
     try:
-        changes = await module.perform(engine, run, executor)
+        if run.kind is RunKind.EVENT:
+            changes = await event_run.perform(engine, run, executor, inline_tasks=inline_tasks)
+        else:
+            changes = await module.perform(engine, run, executor)
     except Exception as exc:  # noqa: BLE001 - recorded on the run, which must not stay started
         log.exception("performing %s run %s failed", run.kind.value, run.id)
         changes = Changes()

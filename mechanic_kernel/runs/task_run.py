@@ -66,13 +66,15 @@ async def perform(engine: Engine, run: Run, executor: Executor | None) -> Change
 
     All of it (store reads, the CPU-bound render) runs on the executor, so a server's loop stays responsive.
     """
-    return await in_executor(executor, _conclude, engine, run)
+    return await in_executor(executor, conclude, engine, run)
 
 
-def _conclude(engine: Engine, run: Run) -> Changes:
+def conclude(engine: Engine, run: Run, event: Event | None = None) -> Changes:
+    """Perform a started task run: what it changes (``event`` saves a read when the caller holds it)."""
     changes = Changes()
     task = engine.task(run.task_id)
-    event = engine.event(run.event_id)
+    if event is None:
+        event = engine.event(run.event_id)
     if task is None or not task.enabled or event is None:
         # A disabled or deleted task fails at once, unrendered; this is how a backlog is drained (spec §1.5).
         reason = ("the event no longer exists" if event is None else

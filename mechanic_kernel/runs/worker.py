@@ -123,7 +123,7 @@ class Worker:
             self.started += 1
             try:
                 following = await perform(self.engine, run, self._render_executor(),
-                                          claim_next=0 if stop.is_set() else 1)
+                                          claim_next=0 if stop.is_set() else 1, inline_tasks=True)
             except Exception:  # noqa: BLE001 - the store failed; the slot ends, work() goes on
                 log.exception("the outcome of %s run %s could not be stored", run.kind.value, run.id)
                 return

@@ -170,6 +170,11 @@ class RunStore:
             return self.db.query_one("SELECT count(*) FROM runs")[0]
         return self.db.query_one("SELECT count(*) FROM runs WHERE status = ?", (status,))[0]
 
+    def any_due(self, max_priority: int) -> bool:
+        """Whether a due run of priority ``max_priority`` or more urgent (a lower number) waits."""
+        return self.db.query_one("SELECT 1 FROM runs WHERE status = 'due' AND priority <= ? LIMIT 1",
+                                 (max_priority,)) is not None
+
     def next_run_at(self) -> str | None:
         """The earliest ``run_at`` of a scheduled run (the worker sleeps until then at most)."""
         row = self.db.query_one("SELECT min(run_at) FROM runs "
