@@ -71,6 +71,15 @@ class Changes:
         self.updates.append((run, target, fields))
 
 
+async def _committed(future: Future[Any]) -> Any:
+    """Wait for a write of the writer thread; cancelling the waiter leaves the write alone.
+
+    A write once queued commits anyway. A plain ``wrap_future`` would cancel the queued future when the
+    waiting task is cancelled (a server stopping), and the writer thread cannot settle a cancelled future.
+    """
+    return await asyncio.shield(asyncio.wrap_future(future))
+
+
 class RunQueue:
     """Runs of one store, as :class:`Run` objects."""
 
@@ -106,7 +115,7 @@ class RunQueue:
 
     async def aclaim(self, kinds: tuple[RunKind, ...] | None = None, limit: int = 1) -> list[Run]:
         """Start up to ``limit`` due runs, most urgent first, without blocking the event loop meanwhile."""
-        rows = await asyncio.wrap_future(self.store.runs.claim(self.now(), self._kinds(kinds), limit))
+        rows = await _committed(self.store.runs.claim(self.now(), self._kinds(kinds), limit))
         return [run_from_row(row) for row in rows]
 
     @staticmethod
@@ -147,7 +156,7 @@ class RunQueue:
         Raises:
             Conflict: as :meth:`commit`.
         """
-        rows = await asyncio.wrap_future(self._write(changes, claim))
+        rows = await _committed(self._write(changes, claim))
         self._applied(changes)
         return [run_from_row(row) for row in rows]
 
