@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from mechanic_kernel.errors import StoreError
 from mechanic_kernel.store import open_store
+from mechanic_kernel.store.database import CHECKPOINT_EVERY
 from mechanic_kernel.store.database import Database
 from mechanic_kernel.store.schema import migrations
 
@@ -89,3 +92,103 @@ def test_two_processes_write_to_one_store(home: Path) -> None:
         assert len(store.webhooks.list()) == 100
     finally:
         store.close()
+
+
+def _hold_writer(db: Database) -> threading.Event:
+    """Keep the writer thread busy until the returned event is set, so the next writes form one batch."""
+    release = threading.Event()
+    started = threading.Event()
+
+    def wait(conn: sqlite3.Connection) -> None:
+        started.set()
+        release.wait(10)
+
+    db.write(wait)
+    assert started.wait(10)
+    return release
+
+
+def test_inserts_of_one_batch_are_merged_and_all_committed(tmp_path: Path) -> None:
+    db = Database(tmp_path / "a.db")
+    try:
+        db.write_sync(lambda conn: conn.execute("CREATE TABLE t (x INTEGER PRIMARY KEY, y TEXT)"))
+        db.write_sync(lambda conn: conn.execute("CREATE TABLE u (x INTEGER REFERENCES t (x), z BLOB)"))
+        release = _hold_writer(db)
+        futures = [db.insert([("INSERT INTO t (x, y) VALUES (?, ?)", (i, f"y{i}")),
+                              ("INSERT INTO u (x, z) VALUES (?,?)", (i, bytes([i])))]) for i in range(256)]
+        release.set()
+        assert [future.result(10) for future in futures] == [None] * 256
+        assert db.query_one("SELECT count(*), sum(x) FROM t")[:] == (256, sum(range(256)))
+        assert [tuple(row) for row in db.query("SELECT x, z FROM u WHERE x IN (0, 255) ORDER BY x")] == [
+            (0, b"\x00"), (255, b"\xff")]
+    finally:
+        db.close()
+
+
+def test_a_failing_insert_does_not_undo_its_merged_neighbours(tmp_path: Path) -> None:
+    db = Database(tmp_path / "a.db")
+    try:
+        db.write_sync(lambda conn: conn.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)"))
+        db.write_sync(lambda conn: conn.execute("CREATE TABLE u (x INTEGER)"))
+        release = _hold_writer(db)
+        # Each write inserts into both tables; the duplicate x=3 must take its own row of u with it, and only it.
+        futures = [db.insert([("INSERT INTO t (x) VALUES (?)", (x,)), ("INSERT INTO u (x) VALUES (?)", (x,))])
+                   for x in (1, 2, 3, 3, 4)]
+        release.set()
+        errors = [future.exception(10) for future in futures]
+        assert [error is None for error in errors] == [True, True, True, False, True]
+        assert isinstance(errors[3], sqlite3.IntegrityError)
+        assert [row[0] for row in db.query("SELECT x FROM t ORDER BY x")] == [1, 2, 3, 4]
+        assert [row[0] for row in db.query("SELECT x FROM u ORDER BY x")] == [1, 2, 3, 4]
+    finally:
+        db.close()
+
+
+def test_inserts_keep_their_place_among_other_writes(tmp_path: Path) -> None:
+    db = Database(tmp_path / "a.db")
+    try:
+        db.write_sync(lambda conn: conn.execute("CREATE TABLE t (x INTEGER PRIMARY KEY, y TEXT)"))
+        release = _hold_writer(db)
+        first = db.insert([("INSERT INTO t (x, y) VALUES (?, ?)", (1, "a"))])
+        update = db.write(lambda conn: conn.execute("UPDATE t SET y = 'b' WHERE x = 1").rowcount)
+        second = db.insert([("INSERT INTO t (x, y) VALUES (?, ?)", (2, "c")),
+                            ("UPDATE t SET y = y || '!' WHERE x = 1", ())])  # not mergeable: run as written
+        release.set()
+        assert (first.result(10), update.result(10), second.result(10)) == (None, 1, None)
+        assert [tuple(row) for row in db.query("SELECT x, y FROM t ORDER BY x")] == [(1, "b!"), (2, "c")]
+    finally:
+        db.close()
+
+
+def test_inserts_with_a_loop_resolve_asyncio_futures_after_commit(tmp_path: Path) -> None:
+    db = Database(tmp_path / "a.db")
+    try:
+        db.write_sync(lambda conn: conn.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)"))
+
+        async def insert_many() -> list[object]:
+            loop = asyncio.get_running_loop()
+            futures = [db.insert([("INSERT INTO t (x) VALUES (?)", (x % 40,))], loop=loop) for x in range(50)]
+            assert all(isinstance(future, asyncio.Future) for future in futures)
+            return await asyncio.gather(*futures, return_exceptions=True)
+
+        outcomes = asyncio.run(insert_many())
+        assert outcomes[:40] == [None] * 40
+        assert all(isinstance(outcome, sqlite3.IntegrityError) for outcome in outcomes[40:])
+        assert db.query_one("SELECT count(*) FROM t")[0] == 40
+    finally:
+        db.close()
+
+
+def test_the_writer_leaves_checkpoints_to_another_thread(tmp_path: Path) -> None:
+    db = Database(tmp_path / "a.db")
+    try:
+        db.write_sync(lambda conn: conn.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)"))
+        assert db.write_sync(lambda conn: conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]) == 0
+        for x in range(3 * CHECKPOINT_EVERY):
+            db.insert([("INSERT INTO t (x) VALUES (?)", (x,))]).result(10)
+        assert db.query_one("SELECT count(*) FROM t")[0] == 3 * CHECKPOINT_EVERY
+    finally:
+        db.close()
+    conn = sqlite3.connect(tmp_path / "a.db")
+    assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 3 * CHECKPOINT_EVERY
+    conn.close()
