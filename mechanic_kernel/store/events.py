@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
+from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import Any
 
 from ..events import Event
 from ..events import RawRequest
+from .database import AnyFuture
 from .database import Database
+from .database import Statement
 
 _COLUMNS = "id, topic, data, source, created_at, webhook_id, webhook_request_id, parent_id"
 _INSERT_EVENT = f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)"
@@ -32,9 +36,27 @@ def _event(row: sqlite3.Row) -> Event:
     )
 
 
+# json.dumps(value, ensure_ascii=False) builds a new encoder per call; one shared encoder gives the same text.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _event_values(event: Event) -> tuple[Any, ...]:
-    return (event.id, event.topic, json.dumps(event.data, ensure_ascii=False), event.source, event.created_at,
+    return (event.id, event.topic, _to_json(event.data), event.source, event.created_at,
             event.webhook_id, event.webhook_request_id, event.parent_id)
+
+
+class _Recorder:
+    """Stands in for a connection to collect the INSERTs a helper would run, so they can be batched."""
+
+    __slots__ = ("statements",)
+
+    def __init__(self, statements: list[Statement]) -> None:
+        self.statements = statements
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        if not sql.lstrip()[:6].upper() == "INSERT":
+            raise TypeError(f"only INSERT statements can be recorded for a batched write, not {sql[:40]!r}")
+        self.statements.append((sql, tuple(params)))
 
 
 def insert_event_run(conn: sqlite3.Connection, event_id: str, created_at: str) -> None:
@@ -50,21 +72,25 @@ class EventStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def add_from_webhook(self, event: Event, request: RawRequest) -> Future[None]:
-        """Store an event with the request behind it, atomically; the future resolves once committed."""
-        event_values = _event_values(event)
-        request_values = (
-            request.request_id, event.id, request.webhook_id, request.client, request.mode, request.method,
-            request.path, request.query_string, json.dumps(request.headers, ensure_ascii=False), request.body,
-            request.client_ip, request.received_at,
-        )
+    def add_from_webhook(self, event: Event, request: RawRequest, *,
+                         loop: asyncio.AbstractEventLoop | None = None) -> AnyFuture:
+        """Store an event with the request behind it and its event run, atomically.
 
-        def work(conn: sqlite3.Connection) -> None:
-            conn.execute(_INSERT_EVENT, event_values)
-            conn.execute(_INSERT_REQUEST, request_values)
-            insert_event_run(conn, event.id, event.created_at)  # no event without its event run
-
-        return self.db.write(work)
+        The future resolves once committed; it is an :class:`asyncio.Future` of ``loop`` when one is given.
+        The rows are built here, on the caller's thread, and the writer merges them with other webhooks'
+        rows into a few multi-row statements.
+        """
+        statements: list[Statement] = [
+            (_INSERT_EVENT, _event_values(event)),
+            (_INSERT_REQUEST, (
+                request.request_id, event.id, request.webhook_id, request.client, request.mode, request.method,
+                request.path, request.query_string, _to_json(request.headers), request.body,
+                request.client_ip, request.received_at,
+            )),
+        ]
+        # No event without its event run; the runs module decides what that row holds.
+        insert_event_run(_Recorder(statements), event.id, event.created_at)  # type: ignore[arg-type]
+        return self.db.insert(statements, loop=loop)
 
     def add(self, event: Event) -> Future[None]:
         """Store an event that no HTTP request created."""
