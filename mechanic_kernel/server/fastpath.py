@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from tornado import httputil
 from tornado.web import Application
 
+from ..webhooks.receiver import Accepted
 from ..webhooks.receiver import IncomingRequest
 from ..webhooks.receiver import Reply
 
@@ -105,26 +106,49 @@ class _WebhookMessage(httputil.HTTPMessageDelegate):
     def finish(self) -> None:
         if self.answered:
             return
-        path, _, query = self.start_line.path.partition("?")
+        path, mark, query = self.start_line.path.partition("?")
         context = getattr(self.connection, "context", None)
         incoming = IncomingRequest(
             method=self.start_line.method,
             path=path,
-            query_string=query if "?" in self.start_line.path else None,
+            query_string=query if mark else None,
             headers=list(self.headers.get_all()),
             body=b"".join(self.chunks),
             client_ip=getattr(context, "remote_ip", "") or "",
         )
-        self.keep_alive_task = asyncio.ensure_future(self._answer(incoming))
+        # No coroutine per request: answer at once, or when the batch holding the event has committed.
+        try:
+            outcome = self.receiver.receive_nowait(incoming)
+        except Exception as exc:  # noqa: BLE001 - the sender gets a 500, the operator a log line
+            self._failed(exc)
+            return
+        if isinstance(outcome, Reply):
+            self._write(outcome)
+        elif isinstance(outcome, Accepted):
+            outcome.stored.add_done_callback(lambda _: self._stored(outcome))
+        else:
+            self.keep_alive_task = asyncio.ensure_future(self._answer(incoming))
+
+    def _stored(self, accepted: Accepted) -> None:
+        try:
+            reply = accepted.settle()
+        except Exception as exc:  # noqa: BLE001 - the sender gets a 500, the operator a log line
+            self._failed(exc)
+            return
+        self._write(reply)
 
     async def _answer(self, incoming: IncomingRequest) -> None:
         try:
             reply = await self.receiver.receive(incoming)
         except Exception as exc:  # noqa: BLE001 - the sender gets a 500, the operator a log line
-            log.exception("webhook request failed")
-            reply = Reply(500, [("Content-Type", "text/plain; charset=utf-8")],
-                          f"internal error while storing the request: {type(exc).__name__}\n".encode())
+            self._failed(exc)
+            return
         self._write(reply)
+
+    def _failed(self, exc: Exception) -> None:
+        log.error("webhook request failed", exc_info=exc)
+        self._write(Reply(500, [("Content-Type", "text/plain; charset=utf-8")],
+                          f"internal error while storing the request: {type(exc).__name__}\n".encode()))
 
     def _write(self, reply: Reply) -> None:
         if self.answered:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
@@ -22,9 +21,11 @@ from ..errors import BadRequest
 from ..events import WEBHOOK_SOURCE
 from ..events import Event
 from ..events import RawRequest
+from ..ids import uuid4
 from ..settings import normalize_origin
 from .ingest import header_value
 from .ingest import interpret
+from .models import Webhook
 from .models import WebhookMode
 from .service import CLIENTS
 from .service import Webhooks
@@ -32,6 +33,7 @@ from .service import Webhooks
 if TYPE_CHECKING:
     from ..settings import Settings
     from ..store import Store
+    from ..store.database import AnyFuture
 
 # /mechanic/webhooks/<id>[/<client>], and /mechanic/webhook/<id> like Mechanic's legacy URL shape.
 ROUTE = re.compile(r"/mechanic/webhooks?/([^/?#]+)(?:/([^/?#]+))?/?$")
@@ -80,6 +82,35 @@ def _allowed_methods(client: str | None) -> list[str]:
     return methods
 
 
+@dataclass
+class _LargeBody:
+    """An accepted POST whose body is interpreted on a worker thread (by :meth:`WebhookReceiver.receive`)."""
+
+    webhook: Webhook
+    client: str | None
+    method: str
+    cors: list[tuple[str, str]]
+    request_id: str
+    reply: Reply
+
+
+@dataclass
+class Accepted:
+    """An accepted POST: ``reply`` may be sent once ``stored`` resolves, after :meth:`settle`."""
+
+    event: Event
+    stored: AnyFuture  # an asyncio.Future when received on a running loop
+    reply: Reply
+    on_event: Callable[[Event], None] | None
+
+    def settle(self) -> Reply:
+        """The reply to send, once ``stored`` has resolved; raises the store's error if storing failed."""
+        self.stored.result()
+        if self.on_event is not None:
+            self.on_event(self.event)
+        return self.reply
+
+
 class WebhookReceiver:
     """Answers webhook requests for one store."""
 
@@ -118,6 +149,27 @@ class WebhookReceiver:
     # -- the request ---------------------------------------------------------------------------------------
     async def receive(self, request: IncomingRequest) -> Reply:
         """Answer one request; for an accepted POST the event is committed before this returns."""
+        outcome = self.receive_nowait(request)
+        if isinstance(outcome, Reply):
+            return outcome
+        if isinstance(outcome, _LargeBody):
+            try:
+                data = await asyncio.get_running_loop().run_in_executor(
+                    None, lambda: self._interpret(outcome.webhook.mode, request, outcome.request_id,
+                                                  outcome.webhook.id))
+            except BadRequest as exc:
+                return _text(400, exc.message, outcome.cors)
+            outcome = self._store_event(request, outcome, data)
+        await outcome.stored
+        return outcome.settle()
+
+    def receive_nowait(self, request: IncomingRequest) -> Reply | Accepted | _LargeBody:
+        """Everything :meth:`receive` does short of waiting for the commit, without suspending.
+
+        Returns the final :class:`Reply`, or an :class:`Accepted` event whose ``stored`` future resolves once it
+        is committed (only then may its reply be sent), or, for a body too large to interpret on the event
+        loop, a marker that only :meth:`receive` handles.
+        """
         match = ROUTE.search(request.path)
         if not match:
             return _text(404, "not a webhook URL: expected /mechanic/webhooks/<webhook-id>[/<client>]")
@@ -148,31 +200,36 @@ class WebhookReceiver:
         limit = self.body_limit()
         if len(request.body) > limit:
             return _text(413, f"request body of {len(request.body)} bytes is over the {limit}-byte limit", cors)
-        request_id = str(uuid.uuid4())
+        request_id = uuid4()
         headers = [*cors, ("x-request-id", request_id)]
         success = 200 if client == "mailchimp" else 204
         webhook = self._webhooks.lookup(webhook_id)
         if webhook is None or not webhook.enabled:
             return Reply(success, headers)  # Unknown and disabled ids look alike to the sender (spec §2.3).
+        pending = _LargeBody(webhook, client, method, cors, request_id, Reply(success, headers))
+        if len(request.body) > THREAD_THRESHOLD:
+            return pending
         try:
-            if len(request.body) > THREAD_THRESHOLD:
-                data = await asyncio.get_running_loop().run_in_executor(
-                    None, lambda: self._interpret(webhook.mode, request, request_id, webhook.id))
-            else:
-                data = self._interpret(webhook.mode, request, request_id, webhook.id)
+            data = self._interpret(webhook.mode, request, request_id, webhook.id)
         except BadRequest as exc:
             return _text(400, exc.message, cors)
+        return self._store_event(request, pending, data)
+
+    def _store_event(self, request: IncomingRequest, pending: _LargeBody, data: Any) -> Accepted:
+        webhook, request_id = pending.webhook, pending.request_id
         received_at = isoformat(request.received_at or self._clock.now())
-        event = Event(id=str(uuid.uuid4()), topic=webhook.topic, data=data, source=WEBHOOK_SOURCE,
+        event = Event(id=uuid4(), topic=webhook.topic, data=data, source=WEBHOOK_SOURCE,
                       created_at=received_at, webhook_id=webhook.id, webhook_request_id=request_id)
-        raw = RawRequest(request_id=request_id, webhook_id=webhook.id, client=client, mode=webhook.mode.value,
-                         method=method, path=request.path, query_string=request.query_string,
-                         headers=list(request.headers), body=request.body, client_ip=request.client_ip,
-                         received_at=received_at)
-        await asyncio.wrap_future(self._store.events.add_from_webhook(event, raw))
-        if self._on_event is not None:
-            self._on_event(event)
-        return Reply(success, headers)
+        raw = RawRequest(request_id=request_id, webhook_id=webhook.id, client=pending.client,
+                         mode=webhook.mode.value, method=pending.method, path=request.path,
+                         query_string=request.query_string, headers=list(request.headers), body=request.body,
+                         client_ip=request.client_ip, received_at=received_at)
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        stored = self._store.events.add_from_webhook(event, raw, loop=loop)
+        return Accepted(event, stored, pending.reply, self._on_event)
 
     def _interpret(self, mode: WebhookMode, request: IncomingRequest, request_id: str, webhook_id: str) -> Any:
         return interpret(mode, body=request.body, headers=request.headers, query_string=request.query_string,
