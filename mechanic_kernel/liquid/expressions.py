@@ -121,6 +121,16 @@ class MechanicTokenStream(TokenStream):
 
 def is_blank(value: object) -> bool:
     """Whether ``value`` is ``blank`` in Mechanic: nil, false, empty or whitespace-only string, [] or {}."""
+    cls = type(value)
+    # Exact-type fast paths: the general checks below include ABC isinstance tests.
+    if cls is str:
+        return not value.strip()  # type: ignore[attr-defined]
+    if value is None or value is False:
+        return True
+    if cls is int or cls is float or value is True:
+        return False
+    if cls is list or cls is dict:
+        return not value
     if hasattr(value, "__liquid__"):
         value = value.__liquid__()
     if value is None or value is False or is_undefined(value):

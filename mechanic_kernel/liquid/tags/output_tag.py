@@ -13,7 +13,7 @@ from liquid.token import TOKEN_OUTPUT
 
 from mechanic_kernel.liquid.expressions import MechanicTokenStream
 from mechanic_kernel.liquid.expressions import tokenize_expression
-from mechanic_kernel.liquid.limits import write_at
+from mechanic_kernel.liquid.limits import RenderLimitError
 from mechanic_kernel.liquid.values import to_output_string
 
 if TYPE_CHECKING:
@@ -27,8 +27,15 @@ class OutputNode(_OutputNode):
     __slots__ = ()
 
     def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
-        """Write the value's text."""
-        return write_at(buffer, to_output_string(self.expression.evaluate(context)), self.token)
+        """Write the value's text; an output limit reached here is reported at this statement's line."""
+        text = to_output_string(self.expression.evaluate(context))
+        try:
+            return buffer.write(text)
+        except RenderLimitError as err:
+            # write_at, inlined: output statements are the most frequent writers after plain text.
+            if err.token is None:
+                err.token = self.token
+            raise
 
 
 class OutputTag(Output):
