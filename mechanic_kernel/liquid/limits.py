@@ -94,6 +94,7 @@ def counted(items: Iterator[Any], runtime: Runtime) -> Iterator[Any]:
         yield item
 
 
+_init = StringIO.__init__
 _write = StringIO.write
 
 
@@ -103,11 +104,11 @@ class LimitedBuffer(StringIO):
     __slots__ = ("limit", "_room")
 
     def __init__(self, runtime: Runtime):
-        super().__init__()
-        self.limit = runtime.max_output_size
+        _init(self)  # StringIO's own __init__, without the cost of super() (captures make many buffers)
+        limit = self.limit = runtime.max_output_size
         # Characters left before the limit: one subtraction and one comparison per write, the cheapest
         # check that still stops at the very write that crosses the limit (and so reports its line).
-        self._room = sys.maxsize if self.limit is None else self.limit
+        self._room = sys.maxsize if limit is None else limit
 
     def write(self, text: str) -> int:
         """Write ``text``, raising :class:`RenderLimitError` past the limit (counted in characters)."""
