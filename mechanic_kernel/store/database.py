@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable
 from collections.abc import Sequence
 from concurrent.futures import Future
+from concurrent.futures import InvalidStateError
 from pathlib import Path
 from typing import Any
 from typing import TypeVar
@@ -271,10 +272,14 @@ class Database:
             future = outcome[0]
             if isinstance(future, asyncio.Future):
                 by_loop.setdefault(future.get_loop(), []).append(outcome)
-            elif outcome[1]:
-                future.set_result(outcome[2])
-            else:
-                future.set_exception(outcome[2])
+                continue
+            try:
+                if outcome[1]:
+                    future.set_result(outcome[2])
+                else:
+                    future.set_exception(outcome[2])
+            except InvalidStateError:
+                pass  # the caller cancelled its wait; the write is committed all the same
         for loop, settled in by_loop.items():
             try:
                 loop.call_soon_threadsafe(_settle_on_loop, settled)

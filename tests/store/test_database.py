@@ -192,3 +192,18 @@ def test_the_writer_leaves_checkpoints_to_another_thread(tmp_path: Path) -> None
     conn = sqlite3.connect(tmp_path / "a.db")
     assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 3 * CHECKPOINT_EVERY
     conn.close()
+
+
+def test_a_cancelled_waiter_neither_stops_its_write_nor_the_writer(tmp_path: Path) -> None:
+    db = Database(tmp_path / "a.db")
+    try:
+        db.write_sync(lambda conn: conn.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)"))
+        release = _hold_writer(db)
+        cancelled = [db.insert([("INSERT INTO t (x) VALUES (?)", (1,))]),
+                     db.write(lambda conn: conn.execute("INSERT INTO t (x) VALUES (2)"))]
+        assert all(future.cancel() for future in cancelled)
+        release.set()
+        db.insert([("INSERT INTO t (x) VALUES (?)", (3,))]).result(10)
+        assert [row[0] for row in db.query("SELECT x FROM t ORDER BY x")] == [1, 2, 3]
+    finally:
+        db.close()
