@@ -217,7 +217,10 @@ def _spread(ratios: list[float]) -> str:
 
 
 def write_section(text: str) -> None:
-    """Replace (or append) the ``## Preview`` section of docs/performance.md."""
+    """Replace (or append) the measured part of the ``## Preview`` section of docs/performance.md.
+
+    The section's ``###`` subsections (the analysis written by hand) are kept.
+    """
     current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
     lines = current.splitlines()
     start = next((i for i, line in enumerate(lines) if line.strip() == "## Preview"), None)
@@ -225,6 +228,7 @@ def write_section(text: str) -> None:
         new = current.rstrip("\n") + "\n\n" + text
     else:
         end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        end = next((i for i in range(start + 1, end) if lines[i].startswith("### ")), end)
         new = (
             "\n".join(
                 lines[:start]
