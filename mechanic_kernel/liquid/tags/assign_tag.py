@@ -44,7 +44,7 @@ _FRESH_RESULTS = frozenset(("parse_json", "parse_jsonl", "parse_csv", "parse_xml
 class AssignNode(Node):
     """A parsed ``assign``: a target path and a filtered expression."""
 
-    __slots__ = ("target", "expression", "fresh", "name", "simple")
+    __slots__ = ("target", "expression", "fresh", "name", "simple", "subscripts")
 
     def __init__(self, token: Token, target: Path, expression: Expression):
         super().__init__(token)
@@ -54,6 +54,8 @@ class AssignNode(Node):
         assert isinstance(name, str)
         self.name = name
         self.simple = len(target.path) == 1
+        # Each subscript with whether it is an expression to evaluate (an ABC isinstance, so decided once).
+        self.subscripts = tuple((segment, isinstance(segment, Path)) for segment in target.path[1:])
         # Copying a big parse_json result would only double the work and the memory.
         self.fresh = bool(
             isinstance(expression, FilteredExpression)
@@ -74,7 +76,7 @@ class AssignNode(Node):
             context.assign(name, value)
             return 0
         segments = self.target.path
-        keys = [seg.evaluate(context) if isinstance(seg, Path) else seg for seg in segments[1:]]
+        keys = [segment.evaluate(context) if dynamic else segment for segment, dynamic in self.subscripts]
         if name in context.locals:
             container = context.locals[name]
         else:
@@ -83,8 +85,17 @@ class AssignNode(Node):
             context.assign(name, container)
         for depth, key in enumerate(keys[:-1], start=1):
             container = self._step(container, key, segments[: depth + 1])
-        self._set(container, keys[-1])
-        self._store(container, keys[-1], value)
+        key = keys[-1]
+        # Fast paths for the common stores (h["k"] = v, a[i] = v, a[a.size] = v); _set/_store do the rest.
+        if type(container) is dict and type(key) is str:
+            container[key] = value
+        elif type(container) is list and type(key) is int and 0 <= key < len(container):
+            container[key] = value
+        elif type(container) is list and type(key) is int and key == len(container):
+            container.append(value)
+        else:
+            self._set(container, key)
+            self._store(container, key, value)
         resize = getattr(context, "resize_local", None)
         if resize is not None and len(keys) == 1:
             # The root grew in place; its next plain assign sees the new size, as python-liquid's would.
@@ -105,6 +116,8 @@ class AssignNode(Node):
         return child
 
     def _set(self, container: Any, key: Any) -> None:
+        if type(container) is dict or (type(container) is list and type(key) is int):
+            return
         if not isinstance(container, (dict, list)) or is_undefined(container):
             raise LiquidTypeError(
                 f"cannot assign into {self.target.path[0]}: it is not a hash or an array "

@@ -49,6 +49,16 @@ TEST_CASES = [
     ),
     Case("integer key on a hash", "{% assign h = hash %}{% assign h[1] = 2 %}{{ h | json }}", '{"1":2}'),
     Case(
+        "boolean key on a hash",
+        "{% assign h = hash %}{% assign t = true %}{% assign h[t] = 2 %}{{ h | json }}",
+        '{"true":2}',
+    ),
+    Case(
+        "replace then append in an array",
+        "{% assign a = array %}{% assign a[0] = 1 %}{% assign a[0] = 2 %}{% assign a[1] = 3 %}{{ a | json }}",
+        "[2,3]",
+    ),
+    Case(
         "nested",
         '{% assign h = hash %}{% assign h["x"] = hash %}{% assign h["x"]["y"] = 1 %}{{ h | json }}',
         '{"x":{"y":1}}',
