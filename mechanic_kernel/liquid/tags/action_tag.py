@@ -62,7 +62,9 @@ def split_control_params(options: Any) -> tuple[Any, Any, Any]:
         ``(options without them, meta or _UNSET, perform_event or _UNSET)``; non-hash options are
         returned as they are.
     """
-    if not isinstance(options, Mapping) or (META not in options and PERFORM_EVENT not in options):
+    if type(options) is not dict and not isinstance(options, Mapping):  # exact type first: ABCs are slow
+        return options, _UNSET, _UNSET
+    if META not in options and PERFORM_EVENT not in options:
         return options, _UNSET, _UNSET
     rest = {key: value for key, value in options.items() if key not in (META, PERFORM_EVENT)}
     return rest, options.get(META, _UNSET), options.get(PERFORM_EVENT, _UNSET)
