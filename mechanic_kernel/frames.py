@@ -44,7 +44,9 @@ def _names(value: Any, name: str) -> list[str] | None:
     """
     if value is None:
         return None
-    values = [value] if isinstance(value, str) else list(value) if isinstance(value, list | tuple | set) else None
+    values = (
+        [value] if isinstance(value, str) else list(value) if isinstance(value, list | tuple | set) else None
+    )
     if not values or not all(isinstance(item, str) and item for item in values):
         raise InvalidInput(f"{name} must be a non-empty string or a non-empty list of them, got {value!r}")
     return sorted(set(values))
@@ -64,7 +66,9 @@ def _moment(value: Any, name: str) -> str | None:
         try:
             moment = parse_iso(value.strip())
         except ValueError:
-            raise InvalidInput(f"{name} {value!r} is not an ISO-8601 time (e.g. 2026-10-01T12:00:00Z)") from None
+            raise InvalidInput(
+                f"{name} {value!r} is not an ISO-8601 time (e.g. 2026-10-01T12:00:00Z)"
+            ) from None
     elif isinstance(value, dt.datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
     elif isinstance(value, dt.date):
@@ -92,13 +96,20 @@ def _limit(value: Any) -> int | None:
 
 
 def _statuses(value: Any) -> list[str] | None:
-    statuses = _names([item.value if isinstance(item, RunStatus) else item for item in value]
-                      if isinstance(value, list | tuple | set) else
-                      value.value if isinstance(value, RunStatus) else value, "status")
+    statuses = _names(
+        [item.value if isinstance(item, RunStatus) else item for item in value]
+        if isinstance(value, list | tuple | set)
+        else value.value
+        if isinstance(value, RunStatus)
+        else value,
+        "status",
+    )
     unknown = sorted(set(statuses or ()) - set(RUN_STATUS.categories))
     if unknown:
-        raise InvalidInput(f"unknown status {', '.join(map(repr, unknown))}: a status is one of "
-                           f"{', '.join(RUN_STATUS.categories)}")
+        raise InvalidInput(
+            f"unknown status {', '.join(map(repr, unknown))}: a status is one of "
+            f"{', '.join(RUN_STATUS.categories)}"
+        )
     return statuses
 
 
@@ -110,8 +121,9 @@ def _text(values: Any, empty_is_null: bool = False) -> pd.api.extensions.Extensi
     return pd.array(array, dtype="str")
 
 
-def _category(values: Any, dtype: pd.CategoricalDtype | None = None, empty_is_null: bool = False
-              ) -> pd.Categorical:
+def _category(
+    values: Any, dtype: pd.CategoricalDtype | None = None, empty_is_null: bool = False
+) -> pd.Categorical:
     array = np.array(values, dtype=object) if not isinstance(values, np.ndarray) else values
     if dtype is not None:
         return pd.Categorical(array, dtype=dtype)
@@ -133,16 +145,26 @@ def _times_from_jd_ms(values: np.ndarray) -> pd.arrays.DatetimeArray:
 
 def _parsed(values: Any) -> np.ndarray:
     decode = json.JSONDecoder().decode
-    parsed = np.empty(len(values), dtype=object)  # filled item by item: numpy would turn lists into a 2-D array
+    parsed = np.empty(
+        len(values), dtype=object
+    )  # filled item by item: numpy would turn lists into a 2-D array
     for index, value in enumerate(values):
         parsed[index] = None if value is None or value == "" else decode(value)
     return parsed
 
 
 # -- events ----------------------------------------------------------------------------------------------------
-def events_frame(db: Database, *, topic: str | list[str] | None = None, webhook_id: str | list[str] | None = None,
-                 since: Any = None, until: Any = None, limit: int | None = None, flatten: bool = False,
-                 parse: bool = False) -> pd.DataFrame:
+def events_frame(
+    db: Database,
+    *,
+    topic: str | list[str] | None = None,
+    webhook_id: str | list[str] | None = None,
+    since: Any = None,
+    until: Any = None,
+    limit: int | None = None,
+    flatten: bool = False,
+    parse: bool = False,
+) -> pd.DataFrame:
     """Events, newest first, one row each.
 
     Args:
@@ -164,13 +186,19 @@ def events_frame(db: Database, *, topic: str | list[str] | None = None, webhook_
         InvalidInput: a filter of the wrong type, an unparseable time, ``since`` after ``until``, a negative limit.
     """
     since_text, until_text = _range(since, until)
-    where = sql.event_where(topics=_names(topic, "topic"), webhook_ids=_names(webhook_id, "webhook_id"),
-                            since=since_text, until=until_text)
+    where = sql.event_where(
+        topics=_names(topic, "topic"),
+        webhook_ids=_names(webhook_id, "webhook_id"),
+        since=since_text,
+        until=until_text,
+    )
     columns = sql.events_columns(db.reader(), where, data=True, limit=_limit(limit))
     count = columns.count
-    digits = np.frombuffer(columns.numbers.encode("ascii"), dtype=np.uint8).reshape(count, sql.NUMBER_WIDTH) - 48
-    seq = digits[:, :sql.SEQ_DIGITS].astype(np.int64) @ _POWERS
-    created = digits[:, sql.SEQ_DIGITS:].astype(np.int64) @ _POWERS
+    digits = (
+        np.frombuffer(columns.numbers.encode("ascii"), dtype=np.uint8).reshape(count, sql.NUMBER_WIDTH) - 48
+    )
+    seq = digits[:, : sql.SEQ_DIGITS].astype(np.int64) @ _POWERS
+    created = digits[:, sql.SEQ_DIGITS :].astype(np.int64) @ _POWERS
     # Chunks arrive oldest first; a chunk an index returned in another order is put back in rowid order.
     if np.all(seq[1:] > seq[:-1]):
         order = slice(None, None, -1)
@@ -178,15 +206,18 @@ def events_frame(db: Database, *, topic: str | list[str] | None = None, webhook_
     else:
         order = np.argsort(seq, kind="stable")[::-1]
         texts = {name: np.array(values, dtype=object)[order] for name, values in columns.texts.items()}
-    frame = pd.DataFrame({
-        "id": _text(texts["id"]),
-        "topic": _category(texts["topic"]),
-        "created_at": _times_from_jd_ms(created[order]),
-        "source": _category(texts["source"]),
-        "webhook_id": _category(texts["webhook_id"], empty_is_null=True),
-        "webhook_request_id": _text(texts["webhook_request_id"], empty_is_null=True),
-        "parent_id": _text(texts["parent_id"], empty_is_null=True),
-    }, copy=False)
+    frame = pd.DataFrame(
+        {
+            "id": _text(texts["id"]),
+            "topic": _category(texts["topic"]),
+            "created_at": _times_from_jd_ms(created[order]),
+            "source": _category(texts["source"]),
+            "webhook_id": _category(texts["webhook_id"], empty_is_null=True),
+            "webhook_request_id": _text(texts["webhook_request_id"], empty_is_null=True),
+            "parent_id": _text(texts["parent_id"], empty_is_null=True),
+        },
+        copy=False,
+    )
     data = texts["data"]
     if flatten:
         return pd.concat([frame, _flattened(_parsed(data))], axis=1)
@@ -212,13 +243,16 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {
     "logs": lambda values: pd.array(values, dtype="Int64"),
     "errors": lambda values: pd.array(values, dtype="Int64"),
     "level": lambda values: _category(values, pd.CategoricalDtype(["log", "error"])),
-    **{name: (lambda values: _times_from_jd_ms(np.array([value or 0 for value in values], dtype=np.int64)))
-       for name in sql.TIME_COLUMNS},
+    **{
+        name: (lambda values: _times_from_jd_ms(np.array([value or 0 for value in values], dtype=np.int64)))
+        for name in sql.TIME_COLUMNS
+    },
 }
 
 
-def _frame(db: Database, statement: tuple[str, list[Any]], *, drop: tuple[str, ...] = (),
-           parse: tuple[str, ...] = ()) -> pd.DataFrame:
+def _frame(
+    db: Database, statement: tuple[str, list[Any]], *, drop: tuple[str, ...] = (), parse: tuple[str, ...] = ()
+) -> pd.DataFrame:
     names, rows = sql.rows(db.reader(), *statement)
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
     data = {}
@@ -232,17 +266,32 @@ def _frame(db: Database, statement: tuple[str, list[Any]], *, drop: tuple[str, .
     return pd.DataFrame(data)
 
 
-def _run_where(kind: str, topic: Any, webhook_id: Any, task_id: Any, status: Any, since: Any, until: Any
-               ) -> sql.Where:
+def _run_where(
+    kind: str, topic: Any, webhook_id: Any, task_id: Any, status: Any, since: Any, until: Any
+) -> sql.Where:
     since_text, until_text = _range(since, until)
-    return sql.run_where(kind, topics=_names(topic, "topic"), webhook_ids=_names(webhook_id, "webhook_id"),
-                         task_ids=_names(task_id, "task_id"), statuses=_statuses(status),
-                         since=since_text, until=until_text)
+    return sql.run_where(
+        kind,
+        topics=_names(topic, "topic"),
+        webhook_ids=_names(webhook_id, "webhook_id"),
+        task_ids=_names(task_id, "task_id"),
+        statuses=_statuses(status),
+        since=since_text,
+        until=until_text,
+    )
 
 
-def task_runs_frame(db: Database, *, topic: Any = None, webhook_id: Any = None, task_id: Any = None,
-                    status: Any = None, since: Any = None, until: Any = None, limit: int | None = None
-                    ) -> pd.DataFrame:
+def task_runs_frame(
+    db: Database,
+    *,
+    topic: Any = None,
+    webhook_id: Any = None,
+    task_id: Any = None,
+    status: Any = None,
+    since: Any = None,
+    until: Any = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
     """Task runs, newest first: which task answered which event, how it went, how much it rendered.
 
     ``topic`` and ``webhook_id`` filter on the run's event; ``since``/``until`` bound the run's ``created_at``
@@ -255,9 +304,18 @@ def task_runs_frame(db: Database, *, topic: Any = None, webhook_id: Any = None, 
     return _frame(db, sql.runs_query(sql.TASK_RUN_SQL, where, limit=_limit(limit)))
 
 
-def action_runs_frame(db: Database, *, topic: Any = None, webhook_id: Any = None, task_id: Any = None,
-                      status: Any = None, since: Any = None, until: Any = None, limit: int | None = None,
-                      parse: bool = False) -> pd.DataFrame:
+def action_runs_frame(
+    db: Database,
+    *,
+    topic: Any = None,
+    webhook_id: Any = None,
+    task_id: Any = None,
+    status: Any = None,
+    since: Any = None,
+    until: Any = None,
+    limit: int | None = None,
+    parse: bool = False,
+) -> pd.DataFrame:
     """Action runs, newest first: type, options, result and error of every action a task run rendered.
 
     ``options`` and ``result`` are JSON text unless ``parse`` is true. Filters as in :func:`task_runs_frame`.
@@ -266,12 +324,24 @@ def action_runs_frame(db: Database, *, topic: Any = None, webhook_id: Any = None
         InvalidInput: a bad filter value.
     """
     where = _run_where("action", topic, webhook_id, task_id, status, since, until)
-    return _frame(db, sql.runs_query(sql.ACTION_RUN_SQL, where, limit=_limit(limit)),
-                  parse=("options", "result") if parse else ())
+    return _frame(
+        db,
+        sql.runs_query(sql.ACTION_RUN_SQL, where, limit=_limit(limit)),
+        parse=("options", "result") if parse else (),
+    )
 
 
-def logs_frame(db: Database, *, topic: Any = None, webhook_id: Any = None, task_id: Any = None,
-               status: Any = None, since: Any = None, until: Any = None, limit: int | None = None) -> pd.DataFrame:
+def logs_frame(
+    db: Database,
+    *,
+    topic: Any = None,
+    webhook_id: Any = None,
+    task_id: Any = None,
+    status: Any = None,
+    since: Any = None,
+    until: Any = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
     """Every ``log`` and ``error`` object task runs rendered, one row each, newest task run first.
 
     ``level`` is ``log`` or ``error``; ``position`` is the entry's place among its run's logs (or errors);

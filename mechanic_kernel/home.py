@@ -23,7 +23,9 @@ def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
 
     The folder is created if it does not exist.
     """
-    chosen = Path(home) if home else Path(os.environ[HOME_ENV]) if os.environ.get(HOME_ENV) else default_home()
+    chosen = (
+        Path(home) if home else Path(os.environ[HOME_ENV]) if os.environ.get(HOME_ENV) else default_home()
+    )
     chosen = chosen.expanduser().resolve()
     chosen.mkdir(parents=True, exist_ok=True)
     return chosen

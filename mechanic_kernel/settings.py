@@ -29,7 +29,12 @@ def normalize_origin(value: str) -> str:
     if value == "*":
         return value
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") or parts.query:
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+    ):
         raise InvalidInput(
             f"invalid CORS origin {value!r}: expected scheme://host[:port] such as https://shop.example.com, or *"
         )
@@ -88,7 +93,9 @@ def _timezone(value: Any) -> str:
     try:
         ZoneInfo(str(value))
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"unknown time zone {value!r}: expected an IANA name such as America/Chicago") from None
+        raise InvalidInput(
+            f"unknown time zone {value!r}: expected an IANA name such as America/Chicago"
+        ) from None
     return str(value)
 
 
@@ -117,8 +124,10 @@ def parse_smtp_url(value: Any) -> str:
     except ValueError:
         raise InvalidInput(f"invalid SMTP URL {value!r}: the port must be a number") from None
     if parts.scheme not in ("smtp", "smtp+starttls", "smtps") or not parts.hostname:
-        raise InvalidInput(f"invalid SMTP URL {value!r}: expected smtp://, smtp+starttls:// or "
-                           "smtps://[user:password@]host[:port]")
+        raise InvalidInput(
+            f"invalid SMTP URL {value!r}: expected smtp://, smtp+starttls:// or "
+            "smtps://[user:password@]host[:port]"
+        )
     return text
 
 
@@ -143,20 +152,47 @@ SETTINGS: dict[str, Setting] = {
     setting.key: setting
     for setting in [
         Setting("shop_domain", None, _hostname, "the shop's myshopify.com domain; its https origin may POST"),
-        Setting("primary_domain", None, _hostname, "the storefront's primary domain; its https origin may POST"),
-        Setting("cors_origins", [], _origins, "extra origins allowed to POST to webhooks; * allows every origin"),
-        Setting("public_url", None, parse_public_url, "base URL shown for webhooks (for tunnels and reverse proxies)"),
-        Setting("body_limit", DEFAULT_BODY_LIMIT, _positive_int("body_limit"), "largest accepted body, bytes"),
-        Setting("retention_days", 15, _non_negative_int("retention_days"), "days kept after completion; 0 = keep"),
+        Setting(
+            "primary_domain", None, _hostname, "the storefront's primary domain; its https origin may POST"
+        ),
+        Setting(
+            "cors_origins", [], _origins, "extra origins allowed to POST to webhooks; * allows every origin"
+        ),
+        Setting(
+            "public_url",
+            None,
+            parse_public_url,
+            "base URL shown for webhooks (for tunnels and reverse proxies)",
+        ),
+        Setting(
+            "body_limit", DEFAULT_BODY_LIMIT, _positive_int("body_limit"), "largest accepted body, bytes"
+        ),
+        Setting(
+            "retention_days", 15, _non_negative_int("retention_days"), "days kept after completion; 0 = keep"
+        ),
         Setting("timezone", "UTC", _timezone, "the shop's time zone (IANA name)"),
         Setting("shop_name", "Example Shop", _text, "the shop's name, as task code sees it in shop.name"),
         Setting("currency", "USD", _text, "the shop's currency code"),
         Setting("locale", "en", _text, "the shop's locale"),
-        Setting("smtp_url", None, parse_smtp_url, "deliver email actions through this SMTP server "
-                "(smtp://, smtp+starttls:// or smtps://user:pass@host:port); unset = capture to the outbox only"),
-        Setting("email_from", None, _email_address, "sender address of email actions "
-                "(default <shop-subdomain>@mail.usemechanic.com, as Mechanic)"),
-        Setting("file_expiry_days", 7, _positive_int("file_expiry_days"), "days a files action URL serves its file"),
+        Setting(
+            "smtp_url",
+            None,
+            parse_smtp_url,
+            "deliver email actions through this SMTP server "
+            "(smtp://, smtp+starttls:// or smtps://user:pass@host:port); unset = capture to the outbox only",
+        ),
+        Setting(
+            "email_from",
+            None,
+            _email_address,
+            "sender address of email actions (default <shop-subdomain>@mail.usemechanic.com, as Mechanic)",
+        ),
+        Setting(
+            "file_expiry_days",
+            7,
+            _positive_int("file_expiry_days"),
+            "days a files action URL serves its file",
+        ),
     ]
 }
 

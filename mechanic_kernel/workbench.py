@@ -52,14 +52,28 @@ class Workbench:
         self.public_url_override: str | None = None
         self._embedded: Any = None
         self.cache = Cache(self.store.cache, self.clock)  # read it here; the cache action writes it
-        self.engine = Engine(self.store, self.clock, self.settings, tasks=lambda: self.tasks, cache=self.cache,
-                             home=self.home, base_url=self.base_url,
-                             services={name: getattr(self.store, name) for name in ("outbox", "files")
-                                       if hasattr(self.store, name)})
+        self.engine = Engine(
+            self.store,
+            self.clock,
+            self.settings,
+            tasks=lambda: self.tasks,
+            cache=self.cache,
+            home=self.home,
+            base_url=self.base_url,
+            services={
+                name: getattr(self.store, name) for name in ("outbox", "files") if hasattr(self.store, name)
+            },
+        )
         self.runs = Runs(self.engine)  # list/get/retry runs, cancel queued events, event filters
         self.worker = Worker(self.engine)  # step(), run_until_idle(); serve runs work()
-        self.receiver = WebhookReceiver(self.store, self.settings, self.webhooks, self.clock,
-                                        own_origins=self._own_origins, on_event=lambda event: self.worker.wake())
+        self.receiver = WebhookReceiver(
+            self.store,
+            self.settings,
+            self.webhooks,
+            self.clock,
+            own_origins=self._own_origins,
+            on_event=lambda event: self.worker.wake(),
+        )
 
     def __repr__(self) -> str:
         return f"Workbench(home={str(self.home)!r})"
@@ -78,8 +92,14 @@ class Workbench:
         and finally the default address of ``serve``.
         """
         note = read_server_note(self.home) or {}
-        return (self.public_url_override or note.get("public_url") or self.settings.get("public_url")
-                or self.server_url or note.get("url") or DEFAULT_BASE_URL)
+        return (
+            self.public_url_override
+            or note.get("public_url")
+            or self.settings.get("public_url")
+            or self.server_url
+            or note.get("url")
+            or DEFAULT_BASE_URL
+        )
 
     def _own_origins(self) -> list[str]:
         origins = []
@@ -91,8 +111,14 @@ class Workbench:
         return origins
 
     # -- events ------------------------------------------------------------------------------------------
-    def list_events(self, *, topic: str | None = None, webhook_id: str | None = None, limit: int | None = 50,
-                    search: str | None = None) -> list[Event]:
+    def list_events(
+        self,
+        *,
+        topic: str | None = None,
+        webhook_id: str | None = None,
+        limit: int | None = 50,
+        search: str | None = None,
+    ) -> list[Event]:
         """Events newest first."""
         return self.store.events.list(topic=topic, webhook_id=webhook_id, limit=limit, search=search)
 
@@ -136,9 +162,17 @@ class Workbench:
         """The data the event would have had under another request mode (from its stored raw request)."""
         return reinterpret(self.request_of(event), mode)
 
-    def events(self, *, topic: str | list[str] | None = None, webhook_id: str | list[str] | None = None,
-               limit: int | None = None, flatten: bool = False, since: Any = None, until: Any = None,
-               parse: bool = False) -> pd.DataFrame:
+    def events(
+        self,
+        *,
+        topic: str | list[str] | None = None,
+        webhook_id: str | list[str] | None = None,
+        limit: int | None = None,
+        flatten: bool = False,
+        since: Any = None,
+        until: Any = None,
+        parse: bool = False,
+    ) -> pd.DataFrame:
         """Events as a pandas DataFrame, newest first, filtered in SQL (docs/frames.md).
 
         ``data`` is the stored JSON text; ``parse=True`` decodes it, ``flatten=True`` spreads it into ``data.*``
@@ -149,8 +183,16 @@ class Workbench:
         """
         from .frames import events_frame
 
-        return events_frame(self.store.db, topic=topic, webhook_id=webhook_id, since=since, until=until,
-                            limit=limit, flatten=flatten, parse=parse)
+        return events_frame(
+            self.store.db,
+            topic=topic,
+            webhook_id=webhook_id,
+            since=since,
+            until=until,
+            limit=limit,
+            flatten=flatten,
+            parse=parse,
+        )
 
     def task_runs(self, **filters: Any) -> pd.DataFrame:
         """Task runs as a DataFrame, newest first.
@@ -177,8 +219,16 @@ class Workbench:
 
         return logs_frame(self.store.db, **filters)
 
-    def emit_event(self, topic: str, data: Any = None, *, run_at: Any = None, task_id: str | None = None,
-                   task_ids: list[str] | None = None, parent_id: str | None = None) -> Event:
+    def emit_event(
+        self,
+        topic: str,
+        data: Any = None,
+        *,
+        run_at: Any = None,
+        task_id: str | None = None,
+        task_ids: list[str] | None = None,
+        parent_id: str | None = None,
+    ) -> Event:
         """Create a user event (``user/<subject>/<verb>``) with its event run, like the Event action does.
 
         ``run_at`` (Unix timestamp, time string or datetime) schedules the event run; ``task_id``/``task_ids``
@@ -187,12 +237,16 @@ class Workbench:
         Raises:
             InvalidInput: a bad topic or run_at, or both task_id and task_ids.
         """
-        event = self.runs.emit(topic, data, run_at=run_at, task_id=task_id, task_ids=task_ids, parent_id=parent_id)
+        event = self.runs.emit(
+            topic, data, run_at=run_at, task_id=task_id, task_ids=task_ids, parent_id=parent_id
+        )
         self.worker.wake()
         return event
 
     # -- serving ------------------------------------------------------------------------------------------
-    def serve(self, host: str = "127.0.0.1", port: int = 0, *, reuse: bool = True, worker: bool = True) -> str:
+    def serve(
+        self, host: str = "127.0.0.1", port: int = 0, *, reuse: bool = True, worker: bool = True
+    ) -> str:
         """Make sure this workbench's webhooks are served; return the base URL.
 
         If another process (the Jupyter server that started this kernel, or ``mechanic-kernel serve``) already

@@ -23,7 +23,8 @@ class ActionError(MechanicError):
 
 class TransientActionError(ActionError):
     """The action failed for a reason that may pass (connection refused, timeout, a 5xx with error_on_5xx);
-    the worker retries it with the spec's backoff."""
+    the worker retries it with the spec's backoff.
+    """
 
     transient = True
 

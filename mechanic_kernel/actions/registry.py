@@ -30,7 +30,9 @@ def register_action(action: ActionType, *, replace: bool = False) -> None:
     """
     _load_builtins()
     if action.name in _registry and not replace:
-        raise ValueError(f"action type {action.name!r} is already registered; pass replace=True to override it")
+        raise ValueError(
+            f"action type {action.name!r} is already registered; pass replace=True to override it"
+        )
     _registry[action.name] = action
 
 

@@ -7,15 +7,15 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import MechanicError
-from .common import common_options
 from . import events as events_commands
-from . import runs as runs_commands
-from . import worker as worker_commands
 from . import outbox as outbox_commands
+from . import runs as runs_commands
 from . import serve as serve_commands
 from . import settings as settings_commands
 from . import tasks as tasks_commands
 from . import webhooks as webhooks_commands
+from . import worker as worker_commands
+from .common import common_options
 
 GROUPS = [webhooks_commands, settings_commands, events_commands, serve_commands, outbox_commands]
 GROUPS.append(tasks_commands)
@@ -25,8 +25,11 @@ GROUPS.extend([runs_commands, worker_commands])
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser."""
     common = common_options()
-    parser = argparse.ArgumentParser(prog="mechanic-kernel", parents=[common],
-                                     description="A local workbench for Mechanic webhooks, tasks and runs.")
+    parser = argparse.ArgumentParser(
+        prog="mechanic-kernel",
+        parents=[common],
+        description="A local workbench for Mechanic webhooks, tasks and runs.",
+    )
     commands = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
     for group in GROUPS:
         group.register(commands, common)
@@ -44,5 +47,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-
-

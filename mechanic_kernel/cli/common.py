@@ -11,10 +11,14 @@ from typing import Any
 def common_options() -> argparse.ArgumentParser:
     """``--home`` and ``--json``, accepted before or after the command name."""
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--home", default=argparse.SUPPRESS,
-                        help="home folder of the store (default: $MECHANIC_HOME, else ~/.local/share/mechanic-kernel)")
-    parent.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                        help="print machine-readable JSON")
+    parent.add_argument(
+        "--home",
+        default=argparse.SUPPRESS,
+        help="home folder of the store (default: $MECHANIC_HOME, else ~/.local/share/mechanic-kernel)",
+    )
+    parent.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print machine-readable JSON"
+    )
     return parent
 
 
@@ -39,10 +43,14 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     """A plain-text table for people (``--json`` for machines)."""
     if not rows:
         return "(none)"
-    cells = [[str(row.get(column, "")) if row.get(column) is not None else "" for column in columns]
-             for row in rows]
+    cells = [
+        [str(row.get(column, "")) if row.get(column) is not None else "" for column in columns]
+        for row in rows
+    ]
     widths = [max(len(column), *(len(line[i]) for line in cells)) for i, column in enumerate(columns)]
     lines = ["  ".join(column.ljust(width) for column, width in zip(columns, widths, strict=True)).rstrip()]
-    lines += ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-              for line in cells]
+    lines += [
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in cells
+    ]
     return "\n".join(lines)

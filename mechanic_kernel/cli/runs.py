@@ -28,8 +28,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     show = sub.add_parser("show", help="one run with its result, error and details", parents=[common])
     show.add_argument("id", metavar="RUN_ID")
     show.set_defaults(run=_show)
-    retry = sub.add_parser("retry", help="queue a failed run again (or a task run that produced no actions)",
-                           parents=[common])
+    retry = sub.add_parser(
+        "retry", help="queue a failed run again (or a task run that produced no actions)", parents=[common]
+    )
     retry.add_argument("id", metavar="RUN_ID")
     retry.set_defaults(run=_retry)
 
@@ -45,8 +46,9 @@ def _list(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise SystemExit("error: --limit must be at least 1")
     with open_workbench(args) as workbench:
-        runs = workbench.runs.list(status=args.status, kind=args.kind, event_id=args.event, task_id=args.task,
-                                   limit=args.limit)
+        runs = workbench.runs.list(
+            status=args.status, kind=args.kind, event_id=args.event, task_id=args.task, limit=args.limit
+        )
         rows = [_row(run) for run in runs]
         if getattr(args, "json", False):
             emit(args, rows)
@@ -64,6 +66,9 @@ def _show(args: argparse.Namespace) -> int:
 def _retry(args: argparse.Namespace) -> int:
     with open_workbench(args) as workbench:
         run = workbench.runs.retry(args.id)
-        emit(args, run.to_dict(),
-             lambda record: f"{record['kind']} run {record['id']} is {record['status']} again")
+        emit(
+            args,
+            run.to_dict(),
+            lambda record: f"{record['kind']} run {record['id']} is {record['status']} again",
+        )
     return 0

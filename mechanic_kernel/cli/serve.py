@@ -14,10 +14,15 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``serve`` command."""
     serve = commands.add_parser("serve", help="run the webhook server until Ctrl-C", parents=[common])
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any)")
+    serve.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any)"
+    )
     serve.add_argument("--public-url", help="base URL senders use (a tunnel or reverse proxy) for this run")
-    serve.add_argument("--no-worker", action="store_true",
-                       help="only receive webhooks; perform runs elsewhere (`worker run`, another server)")
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="only receive webhooks; perform runs elsewhere (`worker run`, another server)",
+    )
     serve.set_defaults(run=_serve)
 
 

@@ -12,8 +12,9 @@ from .common import open_workbench
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``settings`` group."""
-    group = commands.add_parser("settings", help="shop domain, CORS origins, public URL, limits",
-                                parents=[common])
+    group = commands.add_parser(
+        "settings", help="shop domain, CORS origins, public URL, limits", parents=[common]
+    )
     sub = group.add_subparsers(dest="command", metavar="COMMAND", required=True)
     sub.add_parser("show", help="every setting and its value", parents=[common]).set_defaults(run=_show)
     put = sub.add_parser("set", help="set one setting (an empty VALUE resets it)", parents=[common])
@@ -40,8 +41,9 @@ def _value(text: str) -> Any:
 
 
 def _lines(values: dict[str, Any]) -> str:
-    return "\n".join(f"{key}: {json.dumps(value) if isinstance(value, list) else value}"
-                     for key, value in values.items())
+    return "\n".join(
+        f"{key}: {json.dumps(value) if isinstance(value, list) else value}" for key, value in values.items()
+    )
 
 
 def _show(args: argparse.Namespace) -> int:

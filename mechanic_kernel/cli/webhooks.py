@@ -49,8 +49,10 @@ def _record(workbench: Any, webhook: Any) -> dict[str, Any]:
 
 def _human(record: dict[str, Any]) -> str:
     state = "enabled" if record["enabled"] else "disabled"
-    return (f"{record['name']} ({record['topic']}, {record['mode']} mode, {state})\n"
-            f"  id:  {record['id']}\n  url: {record['url']}")
+    return (
+        f"{record['name']} ({record['topic']}, {record['mode']} mode, {state})\n"
+        f"  id:  {record['id']}\n  url: {record['url']}"
+    )
 
 
 def _create(args: argparse.Namespace) -> int:
@@ -75,8 +77,9 @@ def _show(args: argparse.Namespace) -> int:
 
 def _update(args: argparse.Namespace) -> int:
     with open_workbench(args) as workbench:
-        webhook = workbench.webhooks.update(args.id, name=args.name, topic=args.topic, mode=args.mode,
-                                            enabled=args.enabled)
+        webhook = workbench.webhooks.update(
+            args.id, name=args.name, topic=args.topic, mode=args.mode, enabled=args.enabled
+        )
         emit(args, _record(workbench, webhook), _human)
     return 0
 

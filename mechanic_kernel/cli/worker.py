@@ -14,19 +14,26 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``worker`` group."""
     group = commands.add_parser("worker", help="perform queued runs", parents=[common])
     sub = group.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    run = sub.add_parser("run", help="perform runs as they come due, until Ctrl-C (or until idle)",
-                         parents=[common])
-    run.add_argument("--until-idle", action="store_true",
-                     help="stop once no run is due (runs scheduled for later stay queued)")
+    run = sub.add_parser(
+        "run", help="perform runs as they come due, until Ctrl-C (or until idle)", parents=[common]
+    )
+    run.add_argument(
+        "--until-idle",
+        action="store_true",
+        help="stop once no run is due (runs scheduled for later stay queued)",
+    )
     run.add_argument("--concurrency", type=int, default=None, help="runs performed at once (default 4)")
-    run.add_argument("--max-runs", type=int, default=None,
-                     help="with --until-idle: stop after this many runs")
+    run.add_argument(
+        "--max-runs", type=int, default=None, help="with --until-idle: stop after this many runs"
+    )
     run.set_defaults(run=_run)
 
 
 def _human(rows: list[dict[str, Any]]) -> str:
-    lines = [f"{row['kind']:6}  {row['status']:9}  {row['id']}"
-             + (f"  {row['error']}" if row["error"] else "") for row in rows]
+    lines = [
+        f"{row['kind']:6}  {row['status']:9}  {row['id']}" + (f"  {row['error']}" if row["error"] else "")
+        for row in rows
+    ]
     return "\n".join(lines + [f"{len(rows)} run(s) performed"])
 
 
@@ -38,11 +45,21 @@ def _run(args: argparse.Namespace) -> int:
             workbench.worker.concurrency = args.concurrency
         if args.until_idle:
             runs = workbench.worker.run_until_idle(max_runs=args.max_runs)
-            rows = [{"id": run.id, "kind": run.kind.value, "status": run.status.value,
-                     "event_id": run.event_id, "task_id": run.task_id,
-                     "error": None if run.error is None else run.error if isinstance(run.error, str)
-                     else str(run.error)}
-                    for run in runs]
+            rows = [
+                {
+                    "id": run.id,
+                    "kind": run.kind.value,
+                    "status": run.status.value,
+                    "event_id": run.event_id,
+                    "task_id": run.task_id,
+                    "error": None
+                    if run.error is None
+                    else run.error
+                    if isinstance(run.error, str)
+                    else str(run.error),
+                }
+                for run in runs
+            ]
             emit(args, rows, _human)
             return 0
         print("worker performing runs until Ctrl-C", flush=True)

@@ -39,8 +39,9 @@ def make_app(workbench: Workbench) -> Application:
     return Application(default_handlers(workbench))
 
 
-def start_server(workbench: Workbench, host: str = "127.0.0.1", port: int = 0, *,
-                 fast_path: bool = True) -> tuple[HTTPServer, str]:
+def start_server(
+    workbench: Workbench, host: str = "127.0.0.1", port: int = 0, *, fast_path: bool = True
+) -> tuple[HTTPServer, str]:
     """Listen on ``host:port`` (0 picks a free port) on the current IOLoop; return the server and its URL.
 
     ``fast_path=False`` serves webhooks through :class:`WebhookHandler` only, as the Jupyter extension does.
@@ -48,11 +49,16 @@ def start_server(workbench: Workbench, host: str = "127.0.0.1", port: int = 0, *
     Raises:
         OSError: when the address cannot be bound (port in use, bad host).
     """
-    sockets = netutil.bind_sockets(port, host, family=socket.AF_INET if host in ("127.0.0.1", "0.0.0.0")
-                                   else socket.AF_UNSPEC)
+    sockets = netutil.bind_sockets(
+        port, host, family=socket.AF_INET if host in ("127.0.0.1", "0.0.0.0") else socket.AF_UNSPEC
+    )
     app = make_app(workbench)
-    server = HTTPServer(MechanicDelegate(app, workbench.receiver) if fast_path else app,
-                        max_body_size=SERVER_BODY_LIMIT, idle_connection_timeout=60, body_timeout=120)
+    server = HTTPServer(
+        MechanicDelegate(app, workbench.receiver) if fast_path else app,
+        max_body_size=SERVER_BODY_LIMIT,
+        idle_connection_timeout=60,
+        body_timeout=120,
+    )
     server.add_sockets(sockets)
     bound_port = sockets[0].getsockname()[1]
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host

@@ -28,8 +28,15 @@ START_TIMEOUT = 10
 class EmbeddedServer:
     """Serves a workbench on ``host:port`` from a daemon thread until :meth:`stop`."""
 
-    def __init__(self, workbench: Workbench, host: str = "127.0.0.1", port: int = 0,
-                 background: list[Callable[[], Awaitable[Any]]] | None = None, *, fast_path: bool = True) -> None:
+    def __init__(
+        self,
+        workbench: Workbench,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        background: list[Callable[[], Awaitable[Any]]] | None = None,
+        *,
+        fast_path: bool = True,
+    ) -> None:
         self.workbench = workbench
         self.host = host
         self.port = port

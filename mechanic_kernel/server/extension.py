@@ -35,7 +35,9 @@ _METHODS = ("get", "post", "put", "patch", "delete")
 
 def behind_jupyter_auth(handler: type[APIBase]) -> type[APIBase]:
     """``handler`` as a Jupyter ``APIHandler`` whose every method requires Jupyter's authentication."""
-    wrapped = {name: web.authenticated(getattr(handler, name)) for name in _METHODS if name in handler.__dict__}
+    wrapped = {
+        name: web.authenticated(getattr(handler, name)) for name in _METHODS if name in handler.__dict__
+    }
     return type(handler.__name__, (handler, APIHandler), wrapped)
 
 
@@ -45,15 +47,24 @@ class MechanicKernelApp(ExtensionApp):
     name = "mechanic_kernel"
     load_other_extensions = True
 
-    home = Unicode("", config=True,
-                   help="Home folder of the store; default: $MECHANIC_HOME, else ~/.local/share/mechanic-kernel. "
-                        "Kernels started by this server inherit it.")
-    public_url = Unicode("", config=True,
-                         help="Base URL senders use to reach this server (a tunnel or reverse proxy), for the "
-                              "webhook URLs shown; default: the server's own URL.")
+    home = Unicode(
+        "",
+        config=True,
+        help="Home folder of the store; default: $MECHANIC_HOME, else ~/.local/share/mechanic-kernel. "
+        "Kernels started by this server inherit it.",
+    )
+    public_url = Unicode(
+        "",
+        config=True,
+        help="Base URL senders use to reach this server (a tunnel or reverse proxy), for the "
+        "webhook URLs shown; default: the server's own URL.",
+    )
     body_limit = Integer(0, config=True, help="Largest webhook body in bytes; 0 keeps the workbench setting.")
-    retention_days = Integer(-1, config=True,
-                             help="Days completed events are kept; -1 keeps the workbench setting, 0 keeps forever.")
+    retention_days = Integer(
+        -1,
+        config=True,
+        help="Days completed events are kept; -1 keeps the workbench setting, 0 keeps forever.",
+    )
     concurrency = Integer(config=True, help="How many runs the worker performs at once.")
 
     @default("concurrency")
@@ -81,8 +92,10 @@ class MechanicKernelApp(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         public = default_handlers(self.workbench)
-        api = [(pattern, behind_jupyter_auth(handler), args) for pattern, handler, args in
-               api_handlers(self.workbench)]
+        api = [
+            (pattern, behind_jupyter_auth(handler), args)
+            for pattern, handler, args in api_handlers(self.workbench)
+        ]
         # The status page of `serve` would shadow Jupyter's own root; keep only the /mechanic/ routes.
         self.handlers.extend([route for route in public if route[0].startswith("/mechanic")])
         self.handlers.extend(api)
@@ -93,8 +106,12 @@ class MechanicKernelApp(ExtensionApp):
         write_server_note(self.workbench.home, url, "jupyter", public_url=self.workbench.public_url_override)
         self._worker_stop = asyncio.Event()
         self._worker_task = asyncio.ensure_future(self.workbench.worker.work(self._worker_stop))
-        self.log.info("mechanic-kernel %s: webhooks at %s/mechanic/webhooks/<id>, store in %s", __version__,
-                      self.workbench.base_url(), self.workbench.home)
+        self.log.info(
+            "mechanic-kernel %s: webhooks at %s/mechanic/webhooks/<id>, store in %s",
+            __version__,
+            self.workbench.base_url(),
+            self.workbench.home,
+        )
 
     async def stop_extension(self) -> None:
         if self._worker_stop is not None and self._worker_task is not None:

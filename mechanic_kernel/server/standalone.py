@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from ..workbench import Workbench
 
 
-async def serve(workbench: Workbench, host: str, port: int, public_url: str | None = None, *,
-                run_worker: bool = True) -> None:
+async def serve(
+    workbench: Workbench, host: str, port: int, public_url: str | None = None, *, run_worker: bool = True
+) -> None:
     """Serve until a stop signal arrives, then finish in-flight writes and exit.
 
     ``run_worker=False`` only receives webhooks (another process, or ``worker run``, performs the runs).

@@ -7,9 +7,9 @@ from pathlib import Path
 from .cache import CacheStore
 from .database import Database
 from .events import EventStore
-from .runs import RunStore
 from .files import FileStore
 from .outbox import OutboxStore
+from .runs import RunStore
 from .settings import SettingsStore
 from .tasks import TaskStore
 from .webhooks import WebhookStore

@@ -12,7 +12,6 @@ chunk is fetched again row by row, so the result never depends on it.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -63,8 +62,13 @@ class Where:
         return f" WHERE {' AND '.join(clauses)}" if clauses else ""
 
 
-def event_where(*, topics: list[str] | None = None, webhook_ids: list[str] | None = None,
-                since: str | None = None, until: str | None = None) -> Where:
+def event_where(
+    *,
+    topics: list[str] | None = None,
+    webhook_ids: list[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Where:
     """Conditions on the events table: topics, webhooks, ``since <= created_at < until``.
 
     Times are compared as stored text, which sorts chronologically because the engine writes every time in
@@ -80,8 +84,9 @@ def event_where(*, topics: list[str] | None = None, webhook_ids: list[str] | Non
     where.ranges.append([(f"SELECT {_MIN_MAX.format('')}", [])])
     for column, values in (("topic", topics), ("webhook_id", webhook_ids)):
         if values:
-            where.ranges.append([(f"SELECT {_MIN_MAX.format(f' WHERE {column} = ?')}", [value, value])
-                                 for value in values])
+            where.ranges.append(
+                [(f"SELECT {_MIN_MAX.format(f' WHERE {column} = ?')}", [value, value]) for value in values]
+            )
     if since is not None or until is not None:
         times = Where()
         times.compare("created_at", ">=", since)
@@ -136,8 +141,9 @@ def events_sql(where: Where, columns: list[str]) -> str:
     return f"SELECT count(*), group_concat({_NUMBERS}, ''), {texts} FROM events{where.sql('seq >= ?', 'seq < ?')}"
 
 
-def events_columns(conn: sqlite3.Connection, where: Where, *, data: bool = False,
-                   limit: int | None = None) -> EventColumns:
+def events_columns(
+    conn: sqlite3.Connection, where: Where, *, data: bool = False, limit: int | None = None
+) -> EventColumns:
     """The events matching ``where`` (the newest ``limit`` of them) as columns.
 
     Chunks of :data:`CHUNK` rowids are read from the newest down, so a ``limit`` stops early. They are read in
@@ -178,7 +184,7 @@ def _events_columns(conn: sqlite3.Connection, where: Where, *, data: bool, limit
                 numbers, pieces = _row_by_row(cursor, where, columns, bottom, top)
                 start = count - (limit - total)
                 count = limit - total
-                numbers, pieces = numbers[start * NUMBER_WIDTH:], [values[start:] for values in pieces]
+                numbers, pieces = numbers[start * NUMBER_WIDTH :], [values[start:] for values in pieces]
             chunks.append((count, numbers, pieces))
             total += count
         top = bottom
@@ -187,18 +193,27 @@ def _events_columns(conn: sqlite3.Connection, where: Where, *, data: bool, limit
     for _, _, pieces in chunks:
         for column, values in zip(columns, pieces, strict=True):
             texts_by_column[column].extend(values)
-    return EventColumns(count=total, numbers="".join(numbers for _, numbers, _ in chunks), texts=texts_by_column)
+    return EventColumns(
+        count=total, numbers="".join(numbers for _, numbers, _ in chunks), texts=texts_by_column
+    )
 
 
-def _row_by_row(cursor: sqlite3.Cursor, where: Where, columns: list[str], bottom: int, top: int
-                ) -> tuple[str, list[list[str]]]:
+def _row_by_row(
+    cursor: sqlite3.Cursor, where: Where, columns: list[str], bottom: int, top: int
+) -> tuple[str, list[list[str]]]:
     """One chunk read row by row in rowid order (for a partial chunk, or text holding the separator)."""
     _, numbers, pieces = _rows(cursor, where, columns, seq_range=(bottom, top))
     return numbers, pieces
 
 
-def _rows(cursor: sqlite3.Cursor, where: Where, columns: list[str], *, seq_range: tuple[int, int] | None = None,
-          newest: int | None = None) -> tuple[int, str, list[list[str]]]:
+def _rows(
+    cursor: sqlite3.Cursor,
+    where: Where,
+    columns: list[str],
+    *,
+    seq_range: tuple[int, int] | None = None,
+    newest: int | None = None,
+) -> tuple[int, str, list[list[str]]]:
     """Events row by row, oldest first like a chunk: those of ``seq_range``, or the ``newest`` of them."""
     values = ", ".join(f"coalesce({column}, '')" for column in columns)
     if seq_range is not None:
@@ -208,17 +223,27 @@ def _rows(cursor: sqlite3.Cursor, where: Where, columns: list[str], *, seq_range
         sql = f"SELECT {_NUMBERS}, {values} FROM events{where.sql()} ORDER BY seq DESC LIMIT ?"
         rows = cursor.execute(sql, [*where.params, newest]).fetchall()
         rows.reverse()
-    return len(rows), "".join(row[0] for row in rows), [[row[index] for row in rows]
-                                                        for index in range(1, len(columns) + 1)]
+    return (
+        len(rows),
+        "".join(row[0] for row in rows),
+        [[row[index] for row in rows] for index in range(1, len(columns) + 1)],
+    )
 
 
 # -- runs and logs ------------------------------------------------------------------------------------------
 _EVENT_OF_RUN = "JOIN events e ON e.id = r.event_id"
 
 
-def run_where(kind: str, *, topics: list[str] | None = None, webhook_ids: list[str] | None = None,
-              task_ids: list[str] | None = None, statuses: list[str] | None = None,
-              since: str | None = None, until: str | None = None) -> Where:
+def run_where(
+    kind: str,
+    *,
+    topics: list[str] | None = None,
+    webhook_ids: list[str] | None = None,
+    task_ids: list[str] | None = None,
+    statuses: list[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Where:
     """Conditions on runs ``r`` of one kind joined to their event ``e``; times bound the run's ``created_at``."""
     where = Where()
     where.clauses.append("r.kind = ?")
@@ -258,8 +283,10 @@ ACTION_RUN_SQL = (
     f"FROM runs r {_EVENT_OF_RUN}"
 )
 # A log or error value as text: strings as they are, anything else as its JSON.
-_ENTRY = ("CASE j.type WHEN 'text' THEN j.value WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
-          "WHEN 'null' THEN 'null' ELSE CAST(j.value AS TEXT) END")
+_ENTRY = (
+    "CASE j.type WHEN 'text' THEN j.value WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+    "WHEN 'null' THEN 'null' ELSE CAST(j.value AS TEXT) END"
+)
 
 
 def runs_query(select: str, where: Where, *, limit: int | None) -> tuple[str, list[Any]]:
@@ -277,7 +304,8 @@ def logs_query(where: Where, *, limit: int | None) -> tuple[str, list[Any]]:
             "SELECT r.id AS task_run_id, r.event_id, e.topic, r.task_id, r.details ->> '$.task_name' AS task_name, "
             f"r.status, {_times('created_at')}, '{level}' AS level, CAST(j.key AS INTEGER) AS position, "
             f"{_ENTRY} AS message, r.seq AS seq FROM runs r {_EVENT_OF_RUN}, json_each(r.details, '{path}') j"
-            f"{where.sql()}")
+            f"{where.sql()}"
+        )
     limit_sql = "" if limit is None else " LIMIT ?"
     params = [*where.params, *where.params, *([] if limit is None else [limit])]
     return f"{' UNION ALL '.join(parts)} ORDER BY seq DESC, level DESC, position{limit_sql}", params

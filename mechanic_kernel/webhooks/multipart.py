@@ -37,7 +37,9 @@ def parse_multipart(body: bytes, boundary: str | None, charset: str) -> dict[str
         ParameterError: conflicting field names (``a=1`` and ``a[b]=2``).
     """
     if not boundary:
-        raise BadRequest("malformed multipart/form-data body: the Content-Type header has no boundary parameter")
+        raise BadRequest(
+            "malformed multipart/form-data body: the Content-Type header has no boundary parameter"
+        )
     parts: list[_Part] = []
     header_name = bytearray()
     header_value = bytearray()

@@ -54,7 +54,7 @@ def normalize_params(params: dict[str, Any], name: str, value: Any, depth: int) 
         raise ParameterError(f"parameters nested deeper than {DEPTH_LIMIT} levels")
     match = _NAME.match(name)
     key = match.group(1) if match else ""
-    after = name[match.end():] if match else ""
+    after = name[match.end() :] if match else ""
     if not key:
         if value is not None and name == "[]":
             return [value]

@@ -71,16 +71,24 @@ class Webhooks:
         suffix = f"/{client}" if client else ""
         return f"{self._base_url().rstrip('/')}/{WEBHOOK_PATH}/{webhook_id}{suffix}"
 
-    def create(self, name: str, topic: str, mode: WebhookMode | str = WebhookMode.AUTO,
-               enabled: bool = True) -> Webhook:
+    def create(
+        self, name: str, topic: str, mode: WebhookMode | str = WebhookMode.AUTO, enabled: bool = True
+    ) -> Webhook:
         """Create a webhook with a fresh random id.
 
         Raises:
             InvalidInput: empty name, a topic not of the form ``user/<subject>/<verb>``, or an unknown mode.
         """
         now = isoformat(self._clock.now())
-        webhook = Webhook(id=str(uuid.uuid4()), name=_name(name), topic=validate_user_topic(topic),
-                          mode=parse_mode(mode), enabled=bool(enabled), created_at=now, updated_at=now)
+        webhook = Webhook(
+            id=str(uuid.uuid4()),
+            name=_name(name),
+            topic=validate_user_topic(topic),
+            mode=parse_mode(mode),
+            enabled=bool(enabled),
+            created_at=now,
+            updated_at=now,
+        )
         self._store.insert(webhook)
         self._recent.pop(webhook.id, None)
         return webhook
@@ -100,8 +108,15 @@ class Webhooks:
             raise NotFound(f"no webhook with id {webhook_id!r}")
         return webhook
 
-    def update(self, webhook_id: str, *, name: str | None = None, topic: str | None = None,
-               mode: WebhookMode | str | None = None, enabled: bool | None = None) -> Webhook:
+    def update(
+        self,
+        webhook_id: str,
+        *,
+        name: str | None = None,
+        topic: str | None = None,
+        mode: WebhookMode | str | None = None,
+        enabled: bool | None = None,
+    ) -> Webhook:
         """Change a webhook; takes effect for the next request (never retroactively).
 
         Raises:

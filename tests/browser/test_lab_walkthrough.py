@@ -2,12 +2,14 @@
 
 JupyterLab is started by the test with the extension enabled; `01-create-a-webhook.ipynb` is run from the Run
 menu; the widgets must render; a request is fired from the request tester's Send button and the event must show
-in the recent-activity widget with its echo task run. Screenshots go to docs/screenshots/ (shown in the README).
+in the recent-activity widget with its echo task run. Screenshots are taken every run (in the test's temporary
+folder); with UPDATE_SCREENSHOTS=1 they replace the ones in docs/screenshots/ that the README shows.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
     pytest.mark.timeout(300),
@@ -63,7 +65,8 @@ def test_walkthrough_notebook_in_jupyterlab(tmp_path: Path) -> None:
     shutil.copy(ROOT / "notebooks" / "01-create-a-webhook.ipynb", tmp_path / "walkthrough.ipynb")
     quiet_lab_settings(tmp_path / "lab-settings")
     lab = start_jupyter(tmp_path, app="lab")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    screenshots = DOCS_SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path / "screenshots"
+    screenshots.mkdir(parents=True, exist_ok=True)
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS)
@@ -106,7 +109,7 @@ def test_walkthrough_notebook_in_jupyterlab(tmp_path: Path) -> None:
                 for name, selector in shots.items():
                     page.locator(selector).first.evaluate("element => element.scrollIntoView({block: 'start'})")
                     page.wait_for_timeout(300)  # let Lab settle its scroll position before the picture
-                    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+                    page.screenshot(path=str(screenshots / f"{name}.png"))
             except Exception:
                 page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
                 print(f"screenshot of the failure: {tmp_path / 'failure.png'}")

@@ -118,8 +118,12 @@ class WebhooksHandler(APIBase):
     @json_api
     def post(self) -> Any:
         body = self.body_object()
-        webhook = self.workbench.webhooks.create(body.get("name"), body.get("topic"), body.get("mode", "auto"),
-                                                 enabled=bool(body.get("enabled", True)))
+        webhook = self.workbench.webhooks.create(
+            body.get("name"),
+            body.get("topic"),
+            body.get("mode", "auto"),
+            enabled=bool(body.get("enabled", True)),
+        )
         self.set_status(201)
         return _webhook(self, webhook)
 
@@ -163,8 +167,10 @@ class CorsHandler(APIBase):
     """``GET`` the CORS origins; ``POST {origin}`` adds one; ``DELETE ?origin=…`` removes one."""
 
     def _origins(self) -> dict[str, Any]:
-        return {"cors_origins": self.workbench.settings.cors_list(),
-                "allowed_origins": sorted(self.workbench.receiver.allowed_origins())}
+        return {
+            "cors_origins": self.workbench.settings.cors_list(),
+            "allowed_origins": sorted(self.workbench.receiver.allowed_origins()),
+        }
 
     @json_api
     def get(self) -> Any:
@@ -174,7 +180,7 @@ class CorsHandler(APIBase):
     def post(self) -> Any:
         origin = self.body_object().get("origin")
         if not isinstance(origin, str):
-            raise InvalidInput("give the origin to allow as {\"origin\": \"https://…\"}")
+            raise InvalidInput('give the origin to allow as {"origin": "https://…"}')
         self.workbench.settings.cors_add(origin)
         return self._origins()
 
@@ -186,7 +192,8 @@ class CorsHandler(APIBase):
 
 class TasksHandler(APIBase):
     """``GET`` lists tasks; ``POST`` imports Mechanic task JSON (one task or a list; ``?replace=1`` saves over a
-    task of the same name) and answers the stored tasks (201)."""
+    task of the same name) and answers the stored tasks (201).
+    """
 
     @json_api
     def get(self) -> Any:
@@ -234,7 +241,8 @@ class TaskExportHandler(APIBase):
 
 class TaskPreviewHandler(APIBase):
     """``POST {topic?, event?, now?}`` previews a stored task; at ``/tasks/preview`` the body's ``task`` (Mechanic
-    task JSON) is previewed without being stored."""
+    task JSON) is previewed without being stored.
+    """
 
     @json_api
     def post(self, task_id: str | None = None) -> Any:
@@ -242,24 +250,28 @@ class TaskPreviewHandler(APIBase):
         task: Any = task_id
         if task_id is None:
             if "task" not in body:
-                raise InvalidInput("give the task to preview as {\"task\": {…Mechanic task JSON…}}")
+                raise InvalidInput('give the task to preview as {"task": {…Mechanic task JSON…}}')
             task = task_from_json(body["task"])
         event = body.get("event")
         if event is not None and not isinstance(event, dict):
-            raise InvalidInput("event must be an object {\"topic\", \"data\"}")
-        return self.workbench.tasks.preview(task, topic=body.get("topic"), event=event,
-                                            now=self.moment_argument(body.get("now")))
+            raise InvalidInput('event must be an object {"topic", "data"}')
+        return self.workbench.tasks.preview(
+            task, topic=body.get("topic"), event=event, now=self.moment_argument(body.get("now"))
+        )
 
 
 class EventsHandler(APIBase):
     """``GET ?topic&search&limit`` lists events newest first; ``POST {topic, data, task_id?, task_ids?, run_at?}``
-    creates a user event (201)."""
+    creates a user event (201).
+    """
 
     @json_api
     def get(self) -> Any:
-        events = self.workbench.list_events(topic=self.get_query_argument("topic", None),
-                                            search=self.get_query_argument("search", None),
-                                            limit=self.int_argument("limit", 50))
+        events = self.workbench.list_events(
+            topic=self.get_query_argument("topic", None),
+            search=self.get_query_argument("search", None),
+            limit=self.int_argument("limit", 50),
+        )
         return [event.to_dict() for event in events]
 
     @json_api
@@ -268,8 +280,13 @@ class EventsHandler(APIBase):
         unknown = set(body) - {"topic", "data", "task_id", "task_ids", "run_at"}
         if unknown:
             raise InvalidInput(f"unknown event field(s): {', '.join(sorted(unknown))}")
-        event = self.workbench.runs.emit(body.get("topic"), body.get("data"), run_at=body.get("run_at"),
-                                         task_id=body.get("task_id"), task_ids=body.get("task_ids"))
+        event = self.workbench.runs.emit(
+            body.get("topic"),
+            body.get("data"),
+            run_at=body.get("run_at"),
+            task_id=body.get("task_id"),
+            task_ids=body.get("task_ids"),
+        )
         self.workbench.worker.wake()
         self.set_status(201)
         return event.to_dict()
@@ -296,11 +313,13 @@ class RunsHandler(APIBase):
 
     @json_api
     def get(self) -> Any:
-        runs = self.workbench.runs.list(status=self.get_query_argument("status", None),
-                                        kind=self.get_query_argument("kind", None),
-                                        event_id=self.get_query_argument("event_id", None),
-                                        task_id=self.get_query_argument("task_id", None),
-                                        limit=self.int_argument("limit", 100))
+        runs = self.workbench.runs.list(
+            status=self.get_query_argument("status", None),
+            kind=self.get_query_argument("kind", None),
+            event_id=self.get_query_argument("event_id", None),
+            task_id=self.get_query_argument("task_id", None),
+            limit=self.int_argument("limit", 100),
+        )
         return [run.to_dict() for run in runs]
 
 

@@ -17,9 +17,13 @@ class StatusHandler(web.RequestHandler):
         self.workbench = workbench
 
     def get(self) -> None:
-        self.finish({
-            "name": "mechanic-kernel",
-            "base_url": self.workbench.base_url(),
-            "webhooks": [webhook.to_dict(self.workbench.webhooks.url(webhook))
-                         for webhook in self.workbench.webhooks.list()],
-        })
+        self.finish(
+            {
+                "name": "mechanic-kernel",
+                "base_url": self.workbench.base_url(),
+                "webhooks": [
+                    webhook.to_dict(self.workbench.webhooks.url(webhook))
+                    for webhook in self.workbench.webhooks.list()
+                ],
+            }
+        )

@@ -41,8 +41,13 @@ class WebhookHandler(web.RequestHandler):
         declared = self.request.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self._limit:
             self._over_limit = True
-            self._send(Reply(413, [("Content-Type", "text/plain; charset=utf-8")],
-                             f"request body of {declared} bytes is over the {self._limit}-byte limit\n".encode()))
+            self._send(
+                Reply(
+                    413,
+                    [("Content-Type", "text/plain; charset=utf-8")],
+                    f"request body of {declared} bytes is over the {self._limit}-byte limit\n".encode(),
+                )
+            )
 
     def data_received(self, chunk: bytes) -> None:
         if self._over_limit:
@@ -51,8 +56,13 @@ class WebhookHandler(web.RequestHandler):
         if self._size > self._limit:
             self._over_limit = True
             self._chunks.clear()
-            self._send(Reply(413, [("Content-Type", "text/plain; charset=utf-8")],
-                             f"request body is over the {self._limit}-byte limit\n".encode()))
+            self._send(
+                Reply(
+                    413,
+                    [("Content-Type", "text/plain; charset=utf-8")],
+                    f"request body is over the {self._limit}-byte limit\n".encode(),
+                )
+            )
             return
         self._chunks.append(chunk)
 
