@@ -145,24 +145,25 @@ def is_blank(value: object) -> bool:
 class BlankComparison(Expression):
     """``a == blank`` / ``a != blank`` with Mechanic's idea of blank."""
 
-    __slots__ = ("left", "right", "negate")
+    __slots__ = ("left", "right", "negate", "other")
 
     def __init__(self, comparison: EqExpression | NeExpression):
         super().__init__(comparison.token)
         self.left = comparison.left
         self.right = comparison.right
         self.negate = isinstance(comparison, NeExpression)
+        # The side compared with blank, found once (Blank is an ABC subclass: isinstance is slow); None
+        # when both sides are blank.
+        self.other: Expression | None = self.left
+        if isinstance(self.left, Blank):
+            self.other = None if isinstance(self.right, Blank) else self.right
 
     def __str__(self) -> str:
         return f"{self.left} {'!=' if self.negate else '=='} {self.right}"
 
     def evaluate(self, context: RenderContext) -> bool:
         """Compare the non-blank side with blank."""
-        if isinstance(self.left, Blank) and isinstance(self.right, Blank):
-            result = True
-        else:
-            other = self.right if isinstance(self.left, Blank) else self.left
-            result = is_blank(other.evaluate(context))
+        result = True if self.other is None else is_blank(self.other.evaluate(context))
         return not result if self.negate else result
 
     async def evaluate_async(self, context: RenderContext) -> bool:

@@ -41,6 +41,7 @@ BLANK_CASES = [
     Case("empty tuple is blank", "{% if a == blank %}y{% endif %}", "y", {"a": ()}),
     Case("nil is not != blank", "{% if n != blank %}y{% else %}n{% endif %}", "n", {"n": None}),
     Case("blank on the left", "{% if blank == n %}y{% endif %}", "y", {"n": None}),
+    Case("blank is blank", "{% if blank == blank %}y{% endif %}{% if blank != blank %}n{% endif %}", "y"),
     Case("in elsif", "{% if x %}a{% elsif n == blank %}b{% endif %}", "b", {"n": None}),
     Case("in unless", "{% unless n == blank %}a{% else %}b{% endunless %}", "b", {"n": None}),
     Case(
