@@ -129,12 +129,13 @@ def perform_due_task_runs(engine: Engine, event: Event, changes: Changes, rows: 
     they run only once the task run's end is on disk (spec §1.1).
 
     Runs scheduled for later (subscription offsets) are left to come due as usual. So are all of them while
-    an action run is due: those come first (spec §3.4), and this event's task runs wait their turn.
+    an action run or an older task run is due: those come first (spec §3.4; within a kind, oldest first), and
+    this event's task runs wait their turn.
     """
     from .task_run import conclude as conclude_task_run
 
     due = [row for row in rows if row["status"] == RunStatus.DUE.value]
-    if not due or engine.store.runs.any_due(max_priority=RunKind.ACTION.priority):
+    if not due or engine.store.runs.any_due(max_priority=RunKind.TASK.priority):
         return
     for row in due:
         task_run = Run(id=row["id"], kind=RunKind.TASK, status=RunStatus.STARTED, event_id=row["event_id"],

@@ -65,3 +65,17 @@ def test_due_action_runs_keep_their_priority_over_inline_task_runs(bench) -> Non
     (waiting,) = bench.runs.task_runs(second.id)
     assert waiting.status is RunStatus.DUE  # not performed inline while first's action run waits
     assert bench.runs.action_runs(bench.runs.task_runs(first.id)[0].id)[0].status is RunStatus.DUE
+
+
+def test_older_due_task_runs_keep_their_turn(bench) -> None:
+    make_task(bench, "{% log 'x' %}")
+    first = bench.emit_event("user/test/run")
+    bench.worker.step()  # first's task run is due now
+    second = bench.emit_event("user/test/run")
+    event_run = bench.worker.claim((RunKind.EVENT,))
+    assert event_run.event_id == second.id
+    from mechanic_kernel.runs.perform import perform
+
+    asyncio.run(perform(bench.engine, event_run, inline_tasks=True))
+    assert bench.runs.task_runs(second.id)[0].status is RunStatus.DUE
+    assert bench.runs.task_runs(first.id)[0].status is RunStatus.DUE
