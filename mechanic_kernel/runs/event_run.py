@@ -19,6 +19,7 @@ from .models import RunKind
 from .models import RunStatus
 from .perform import in_executor
 from .queue import Changes
+from .task_run import conclude as conclude_task_run
 
 if TYPE_CHECKING:
     from ..events import Event
@@ -132,8 +133,6 @@ def perform_due_task_runs(engine: Engine, event: Event, changes: Changes, rows: 
     an action run or an older task run is due: those come first (spec §3.4; within a kind, oldest first), and
     this event's task runs wait their turn.
     """
-    from .task_run import conclude as conclude_task_run
-
     due = [row for row in rows if row["status"] == RunStatus.DUE.value]
     if not due or engine.store.runs.any_due(max_priority=RunKind.TASK.priority):
         return
