@@ -3,8 +3,9 @@
 python-liquid's ``loop_iteration_limit`` is checked per loop (two loops of 6,000 pass a 10,000 limit) and it
 has no time limit at all, so the Mechanic dialect counts iterations itself across the whole render (in the
 :class:`~mechanic_kernel.liquid.runtime.Runtime`, which every context of a render shares) and checks the
-runtime's deadline on every iteration and in every Mechanic tag. Defaults are in ``Runtime`` and explained
-in docs/decisions.md, "Liquid dialect".
+runtime's deadline on every iteration and in every Mechanic tag. A single filter call cannot be interrupted,
+so ranges outside loops are capped at the loop iteration limit (:class:`BoundedRangeLiteral`). Defaults are
+in ``Runtime`` and explained in docs/decisions.md, "Liquid dialect".
 """
 
 from __future__ import annotations
