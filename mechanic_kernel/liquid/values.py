@@ -12,7 +12,6 @@ from typing import Any
 
 from liquid.undefined import is_undefined
 
-
 # Types a template cannot change in place: a copy may share them. ``type(x) in ATOMIC_TYPES`` is an
 # exact-type test, far cheaper than ``is_undefined`` (an ABC ``isinstance``) on the strings and numbers
 # most values are.

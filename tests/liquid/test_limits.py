@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from dataclasses import field
+from io import StringIO
 from operator import attrgetter
 from typing import Any
-
-import sys
-from io import StringIO
 from unittest.mock import patch
 
 import pytest
@@ -98,7 +97,7 @@ TEST_CASES = [
     ),
     Case(
         "an assigned range with a variable bound",
-        '{% assign n = 101 %}\n{% liquid\nassign r = (1..n)\n%}',
+        "{% assign n = 101 %}\n{% liquid\nassign r = (1..n)\n%}",
         "loop_iterations",
         3,
         {"max_loop_iterations": 100},

@@ -93,13 +93,13 @@ TEST_CASES = [
     ),
     Case(
         "a parse_json result is the variable's own",
-        '{% assign s = \'[{"k":1}]\' %}{% assign a = s | parse_json %}{% assign b = s | parse_json %}'
+        "{% assign s = '[{\"k\":1}]' %}{% assign a = s | parse_json %}{% assign b = s | parse_json %}"
         '{% assign a[0]["k"] = 2 %}{{ a | json }}{{ b | json }}',
         '[{"k":2}][{"k":1}]',
     ),
     Case(
         "nil inside copied data stays nil",
-        '{% assign a = array %}{% assign a[1] = nope %}{% assign b = a %}{{ b | json }}',
+        "{% assign a = array %}{% assign a[1] = nope %}{% assign b = a %}{{ b | json }}",
         "[null,null]",
     ),
     Case(
