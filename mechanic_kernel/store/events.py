@@ -54,7 +54,7 @@ class _Recorder:
         self.statements = statements
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        if not sql.lstrip()[:6].upper() == "INSERT":
+        if sql.lstrip()[:6].upper() != "INSERT":
             raise TypeError(f"only INSERT statements can be recorded for a batched write, not {sql[:40]!r}")
         self.statements.append((sql, tuple(params)))
 
