@@ -5,4 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/jupyter lab notebooks/01-create-a-webhook.ipynb "$@"
+extra=()
+# Jupyter refuses to run as root without this flag; containers and CI machines often are root.
+[ "$(id -u)" = 0 ] && extra+=(--allow-root)
+exec .venv/bin/jupyter lab notebooks/01-create-a-webhook.ipynb "${extra[@]}" "$@"
