@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -106,14 +107,23 @@ def test_garbage_on_the_socket_gets_an_answer_or_a_close(any_server, http, workb
 def test_many_concurrent_clients_lose_no_event(any_server, workbench, webhook) -> None:
     total = 300
 
-    def post(index: int) -> str:
-        with httpx.Client(trust_env=False, timeout=30) as client:
-            response = client.post(hook_url(any_server, webhook), json={"i": index})
-            assert response.status_code == 204
-            return response.headers["x-request-id"]
+    clients = threading.local()  # one keep-alive client per thread: 32 concurrent connections
+    opened: list[httpx.Client] = []
 
-    with ThreadPoolExecutor(max_workers=32) as pool:
-        request_ids = list(pool.map(post, range(total)))
+    def post(index: int) -> str:
+        if not hasattr(clients, "http"):
+            clients.http = httpx.Client(trust_env=False, timeout=30)
+            opened.append(clients.http)
+        response = clients.http.post(hook_url(any_server, webhook), json={"i": index})
+        assert response.status_code == 204
+        return response.headers["x-request-id"]
+
+    try:
+        with ThreadPoolExecutor(max_workers=32) as pool:
+            request_ids = list(pool.map(post, range(total)))
+    finally:
+        for client in opened:
+            client.close()
     events = workbench.list_events(limit=None)
     assert len(events) == total
     assert sorted(event.data["i"] for event in events) == list(range(total))

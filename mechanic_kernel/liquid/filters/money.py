@@ -1,7 +1,7 @@
 """Shopify's money filters (amounts in cents, shop currency) and ``url_param_escape``.
 
-Mechanic's filter list omits them, yet tasks in its public library call them (``| times: 100 | money``), so the
-library could not preview without them; see docs/decisions.md ("Filters").
+Mechanic's filter list omits them, yet tasks in its public library call them (``| times: 100 | money``),
+so the library could not preview without them; see docs/decisions.md ("Filters").
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ def _amount(name: str, cents: object) -> Decimal:
     try:
         amount = Decimal(to_text(cents).strip()) / 100
     except InvalidOperation as err:
-        raise input_error(name, f"expected an amount in cents, got {type_name(cents)} {to_text(cents)!r}") from err
+        got = f"{type_name(cents)} {to_text(cents)!r}"
+        raise input_error(name, f"expected an amount in cents, got {got}") from err
     if not amount.is_finite():
         raise input_error(name, f"expected an amount in cents, got {to_text(cents)!r}")
     return amount
