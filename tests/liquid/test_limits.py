@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from dataclasses import dataclass
 from dataclasses import field
 from io import StringIO
@@ -118,12 +117,11 @@ TEST_CASES = [
 ]
 
 
+@pytest.mark.timeout(30)  # a breach must end the render, never hang it
 @pytest.mark.parametrize("case", TEST_CASES, ids=attrgetter("description"))
 def test_limits(case: Case) -> None:
     """Each limit fails the render with its name and the line where it was reached."""
-    started = time.monotonic()
     result = run(case.source, {}, **case.runtime)
-    assert time.monotonic() - started < 5
     assert result.failure is not None
     assert result.failure.kind == "limit"
     assert result.failure.limit == case.limit
@@ -160,11 +158,10 @@ def test_under_the_limit_passes() -> None:
     assert result.failure is None
 
 
+@pytest.mark.timeout(30)  # building a billion-item list would take minutes and gigabytes
 def test_huge_reversed_range_fails_fast() -> None:
     """A reversed loop is checked before python-liquid builds its list of items."""
-    started = time.monotonic()
     result = run("\n{% for x in (1..1000000000) reversed %}{% endfor %}", {}, max_loop_iterations=1000)
-    assert time.monotonic() - started < 1
     assert result.failure is not None and result.failure.limit == "loop_iterations"
     assert result.failure.line == 2
 
