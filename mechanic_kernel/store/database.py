@@ -3,15 +3,8 @@
 Every write goes through :meth:`Database.write` as a function of a connection, or through
 :meth:`Database.insert` as a list of single-row ``INSERT`` statements. The writer thread runs whatever piled
 up in one transaction (each write isolated by a savepoint, so one failure does not undo the others) and
-resolves each caller's future only once that transaction is durable. Callers that answer a client after the
-future resolves (the webhook handler sends 204 then) therefore never acknowledge data that is not on disk.
-
-Durability is pipelined (docs/decisions.md, "Webhook ingest", **Durability**). The writer connection commits
-with ``synchronous = NORMAL``, which in WAL mode appends the transaction's frames to the ``-wal`` file without
-syncing it, and hands the batch to a sync thread. That thread runs one ``fdatasync`` of the ``-wal`` file
-that starts after the batch's COMMIT returned (covering every batch that committed before it started), and
-only then resolves the batch's futures; meanwhile the writer already runs the next batch. Why this is as
-durable as ``synchronous = FULL`` (which syncs the same file inside COMMIT) is argued at :class:`_WalSync`.
+resolves each caller's future only after ``COMMIT`` returned. Callers that answer a client after the future
+resolves (the webhook handler sends 204 then) therefore never acknowledge data that is not on disk.
 
 Consecutive inserts are merged into one multi-row ``INSERT`` per statement, optimistically under a single
 savepoint; if that fails they are replayed one by one, each in its own savepoint. Every ``execute`` releases
@@ -22,7 +15,6 @@ rows, bound the writer (docs/performance.md, "Ingest").
 from __future__ import annotations
 
 import asyncio
-import os
 import queue
 import re
 import sqlite3
@@ -53,10 +45,6 @@ WRITER_STATEMENT_CACHE = 1024
 _SINGLE_ROW_INSERT = re.compile(
     r"(?is)^(\s*INSERT\s+INTO\s+[^()]+\([^()]*\)\s+VALUES\s*)(\((?:\s*\?\s*,)*\s*\?\s*\))\s*$")
 
-# Linux flushes the file's data and the size it needs to read it back, as SQLite's own WAL sync does (it calls
-# fdatasync where it exists); elsewhere a full fsync.
-DEFAULT_FSYNC: Callable[[int], None] = getattr(os, "fdatasync", os.fsync)
-
 Statement = tuple[str, Sequence[Any]]
 """One SQL statement and its parameters."""
 
@@ -71,79 +59,13 @@ AnyFuture = Union["Future[Any]", "asyncio.Future[Any]"]
 _Work = Union[Callable[[sqlite3.Connection], Any], _Inserts]
 
 
-class _WalSync:
-    """Makes everything the writer connection committed durable: one sync of the ``-wal`` file.
-
-    Why a COMMIT under ``synchronous = NORMAL`` followed by this sync is as durable as one under ``FULL``:
-
-    * SQLite recovers a WAL up to its last valid commit frame: frames are checksummed in a chain from the WAL
-      header, and recovery stops at the first frame that does not verify. So what survives a power loss is
-      always a prefix of the committed transactions, never a later one without an earlier one.
-    * ``FULL`` syncs the ``-wal`` file inside COMMIT, after writing the frames. Here the same sync (the file,
-      not a descriptor: ``fsync``/``fdatasync`` flush the inode whichever descriptor names it) runs on this
-      thread after COMMIT returned, so every frame of that transaction, and of every one before it, is on disk
-      before any future of the batch resolves.
-    * A checkpoint between COMMIT and this sync syncs the ``-wal`` file before copying frames into the
-      database, and the database before it marks them copied (SQLite does both under ``NORMAL`` and ``FULL``
-      alike; the checkpoint connection runs ``FULL``). Only frames so copied may be overwritten: SQLite
-      restarts the WAL (rewinds it, new salts, header synced before any new frame) only once every frame is in
-      the synced database. So if the WAL was rewound while this sync was pending, the older batch's frames are
-      already durable in the database, and this sync flushes whatever the file holds now, which is harmless.
-    * If the connection that closes last deletes the ``-wal`` file, it checkpoints (with syncs) first; the
-      writer waits for this thread to finish before it closes its connection, so that cannot happen under a
-      pending sync. A ``-wal`` file with another inode than the descriptor held (a store closed and reopened
-      by another process) is reopened; the folder is synced once per new file, as SQLite does for a WAL it
-      created, so the file's name survives a power loss too.
-    * Sector tearing: SQLite pads a commit to a sector boundary only for devices without "powersafe
-      overwrite", which the default unix VFS assumes, so ``FULL`` does not pad either.
-    * A failed sync cannot be retried: Linux may drop the dirty pages and report success next time, and the
-      later transactions depend on the earlier frames (the checksum chain). The batch's writes fail, and so
-      does every write after, until the store is reopened (as PostgreSQL does on a failed fsync).
-
-    What differs from ``FULL``: other connections can read a transaction between COMMIT and this sync. Nothing
-    is acknowledged on such a read (every write's future waits for the sync), and a power loss in that window
-    loses it exactly as ``FULL`` would lose a transaction whose COMMIT had not returned.
-
-    The ``-wal`` file is opened read-only and never created here: it exists once a transaction committed. Its
-    descriptor can be closed safely, because SQLite holds no POSIX locks on the ``-wal`` file (they are on the
-    database file, which must never be opened here, and on ``-shm``).
-    """
-
-    def __init__(self, wal: str, fsync: Callable[[int], None]) -> None:
-        self.wal = wal
-        self._fsync = fsync
-        self._fd: int | None = None
-        self._inode: tuple[int, int] | None = None
-
-    def sync(self) -> None:
-        now = os.stat(self.wal)
-        if self._fd is None or (now.st_dev, now.st_ino) != self._inode:
-            self.close()
-            fd = os.open(self.wal, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-            opened = os.fstat(fd)
-            self._fd, self._inode = fd, (opened.st_dev, opened.st_ino)
-            folder = os.open(os.path.dirname(self.wal), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-            try:
-                os.fsync(folder)
-            finally:
-                os.close(folder)
-        self._fsync(self._fd)
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = self._inode = None
-
-
 def connect(path: Path, cached_statements: int = 128) -> sqlite3.Connection:
     """Open a connection with the pragmas every connection of the store needs."""
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                            check_same_thread=False, cached_statements=cached_statements)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    # FULL: a 204 promises the event survives power loss, not only a crash of this process. The writer
-    # connection alone lowers this to NORMAL and syncs the WAL on a thread of its own (see _WalSync); every
-    # other connection (checkpoints among them) keeps FULL.
+    # FULL: a 204 promises the event survives power loss, not only a crash of this process.
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
@@ -152,8 +74,7 @@ def connect(path: Path, cached_statements: int = 128) -> sqlite3.Connection:
 class Database:
     """A SQLite file in WAL mode shared by every thread (and process) of a workbench."""
 
-    def __init__(self, path: Path, *, fsync: Callable[[int], None] = DEFAULT_FSYNC) -> None:
-        """Open (creating and migrating) the store; ``fsync(fd)`` makes the ``-wal`` file durable."""
+    def __init__(self, path: Path) -> None:
         self.path = Path(path)
         try:
             setup = connect(self.path)
@@ -166,20 +87,11 @@ class Database:
         self._queue: queue.SimpleQueue[tuple[_Work, AnyFuture] | None] = queue.SimpleQueue()
         self._merged: dict[tuple[str, int], str] = {}
         self._closed = False
-        # SQLite names the WAL after the database's resolved path (symbolic links followed).
-        self._wal = _WalSync(os.path.realpath(self.path) + "-wal", fsync)
-        # Committed batches waiting for their sync: (outcomes, committed); None stops the sync thread.
-        self._committed: queue.SimpleQueue[tuple[list[tuple[AnyFuture, bool, Any]], bool] | None] = \
-            queue.SimpleQueue()
-        self._sync_error: StoreError | None = None
-        self._syncer = threading.Thread(target=self._sync_loop, name=f"mechanic-sync:{self.path.name}",
-                                        daemon=True)
         self._writer = threading.Thread(target=self._write_loop, name=f"mechanic-writer:{self.path.name}",
                                         daemon=True)
         self._checkpoint_due = threading.Event()
         self._checkpointer = threading.Thread(target=self._checkpoint_loop,
                                               name=f"mechanic-checkpoint:{self.path.name}", daemon=True)
-        self._syncer.start()
         self._writer.start()
         self._checkpointer.start()
 
@@ -206,7 +118,7 @@ class Database:
 
     # -- writes ------------------------------------------------------------------------------------------
     def write(self, work: Callable[[sqlite3.Connection], T]) -> Future[T]:
-        """Queue ``work(conn)`` for the writer thread; the future resolves once its transaction is durable."""
+        """Queue ``work(conn)`` for the writer thread; the future resolves after its transaction commits."""
         if self._closed:
             raise StoreError(f"the store at {self.path} is closed")
         future: Future[T] = Future()
@@ -215,7 +127,7 @@ class Database:
 
     def insert(self, statements: Sequence[Statement], *,
                loop: asyncio.AbstractEventLoop | None = None) -> AnyFuture:
-        """Queue single-row ``INSERT`` statements to run atomically; the future resolves once on disk.
+        """Queue single-row ``INSERT`` statements to run atomically; the future resolves after they commit.
 
         With ``loop`` the future is an :class:`asyncio.Future` of that loop, and every such future of a batch
         is resolved by one callback on the loop (one wake-up per batch instead of one per write). Statements
@@ -228,14 +140,11 @@ class Database:
         return future
 
     def write_sync(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``work(conn)`` on the writer thread and wait until its transaction is durable."""
+        """Run ``work(conn)`` on the writer thread and wait for its commit."""
         return self.write(work).result()
 
     def _write_loop(self) -> None:
         conn = connect(self.path, cached_statements=WRITER_STATEMENT_CACHE)
-        # COMMIT without the WAL sync: the sync thread does it after COMMIT, before any future of the batch
-        # resolves, while this thread runs the next batch (see _WalSync for why that is as durable as FULL).
-        conn.execute("PRAGMA synchronous = NORMAL")
         # A checkpoint inside COMMIT costs two more fsyncs and holds up every webhook of the batch.
         conn.execute("PRAGMA wal_autocheckpoint = 0")
         commits = 0
@@ -253,51 +162,12 @@ class Database:
                     self._queue.put(None)
                     break
                 batch.append(more)
-            if self._sync_error is not None:
-                # A sync failed: the WAL can no longer be trusted to hold what follows (see _WalSync).
-                self._committed.put(([(future, False, self._sync_error) for _, future in batch], False))
-                continue
-            outcomes, committed = self._commit_batch(conn, batch)
-            self._committed.put((outcomes, committed))
-            if committed:
-                commits += 1
-                if commits % CHECKPOINT_EVERY == 0:
-                    self._checkpoint_due.set()
-        # Every pending sync finishes before the connection closes (closing the last one deletes the WAL).
-        self._committed.put(None)
-        self._syncer.join()
+            self._settle(self._commit_batch(conn, batch))
+            commits += 1
+            if commits % CHECKPOINT_EVERY == 0:
+                self._checkpoint_due.set()
         conn.close()
         self._checkpoint_due.set()
-
-    def _sync_loop(self) -> None:
-        try:
-            while True:
-                items = [self._committed.get()]
-                while items[-1] is not None:
-                    try:
-                        items.append(self._committed.get_nowait())
-                    except queue.Empty:
-                        break
-                batches = [item for item in items if item is not None]
-                # One sync for every batch that committed before it starts: each COMMIT happened before the
-                # batch was queued, so this sync covers all their frames.
-                if self._sync_error is None and any(committed for _, committed in batches):
-                    try:
-                        self._wal.sync()
-                    except BaseException as exc:  # noqa: BLE001 - every waiting write is told
-                        self._sync_error = StoreError(f"could not sync {self._wal.wal} to disk: {exc}; the"
-                                                      " store refuses writes until it is reopened")
-                settled: list[tuple[AnyFuture, bool, Any]] = []
-                for outcomes, committed in batches:
-                    if committed and self._sync_error is not None:
-                        outcomes = [(future, False, self._sync_error) if ok else (future, ok, value)
-                                    for future, ok, value in outcomes]
-                    settled.extend(outcomes)
-                self._settle(settled)
-                if items[-1] is None:
-                    break
-        finally:
-            self._wal.close()
 
     def _checkpoint_loop(self) -> None:
         conn: sqlite3.Connection | None = None
@@ -316,8 +186,7 @@ class Database:
             conn.close()
 
     def _commit_batch(self, conn: sqlite3.Connection, batch: list[tuple[Any, AnyFuture]]
-                      ) -> tuple[list[tuple[AnyFuture, bool, Any]], bool]:
-        """Run a batch in one transaction: each write's outcome, and whether COMMIT succeeded."""
+                      ) -> list[tuple[AnyFuture, bool, Any]]:
         outcomes: list[tuple[AnyFuture, bool, Any]] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -337,8 +206,8 @@ class Database:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             error = StoreError(f"could not commit to {self.path}: {exc}")
-            return [(future, False, error) for _, future in batch], False
-        return outcomes, True
+            return [(future, False, error) for _, future in batch]
+        return outcomes
 
     @staticmethod
     def _run_one(conn: sqlite3.Connection, work: Any, future: AnyFuture) -> tuple[AnyFuture, bool, Any]:
@@ -418,13 +287,12 @@ class Database:
                 pass  # the loop is closed: nobody is left to await these futures
 
     def close(self) -> None:
-        """Finish queued writes and their syncs, then stop the writer, sync and checkpoint threads."""
+        """Finish queued writes, then stop the writer thread."""
         if self._closed:
             return
         self._closed = True
         self._queue.put(None)
         self._writer.join(timeout=30)
-        self._syncer.join(timeout=30)  # the writer stops it once every committed batch is synced
         self._checkpoint_due.set()
         self._checkpointer.join(timeout=30)
         conn = getattr(self._local, "conn", None)
