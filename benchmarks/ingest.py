@@ -7,7 +7,10 @@ check that every request it acknowledged during the measured rounds is a stored 
 an fsync per batch, so the disk's fsync latency (probed before and after, in the same folder) bounds the result;
 it is printed with the figures.
 
-    .venv/bin/python benchmarks/ingest.py [--seconds 10] [--rounds 2] [--connections 32]
+    .venv/bin/python benchmarks/ingest.py [--seconds 10] [--rounds 2] [--connections 32] [--baseline TREE]
+
+``--baseline TREE`` also serves another source tree (e.g. ``git archive HEAD~1 | tar -x -C /tmp/base``) on a
+home of its own, in the same alternating rounds, for an A/B of a change against the code before it.
 
 Targets (issue 2): throughput >= 0.8 x bare, p99 < 50 ms.
 """
@@ -116,6 +119,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--baseline", type=Path, help="another source tree to serve in the same rounds")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("this benchmark needs wrk: apt-get install wrk", file=sys.stderr)
@@ -125,35 +129,54 @@ def main() -> int:
     script = workdir / "post.lua"
     script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(PAYLOAD)}\n'
                       'wrk.headers["Content-Type"] = "application/json"\n')
-    home = workdir / "home"
     python = sys.executable
-    created = subprocess.run([python, "-m", "mechanic_kernel", "webhooks", "create", "--name", "Bench", "--topic",
-                              "user/bench/ingest", "--home", str(home), "--json"],
-                             capture_output=True, text=True, check=True)
-    webhook_id = json.loads(created.stdout)["id"]
+    trees = {"mechanic": None}
+    if args.baseline:
+        trees = {"baseline": args.baseline.resolve(), "mechanic": None}
+
+    def environ(tree: Path | None) -> dict[str, str]:
+        env = dict(os.environ)
+        if tree is not None:
+            # Ahead of the virtualenv's editable install; the servers run in workdir, so the current
+            # directory (first on sys.path) is neither tree.
+            env["PYTHONPATH"] = str(tree)
+        return env
+
+    homes, webhook_ids = {}, {}
+    for name, tree in trees.items():
+        homes[name] = workdir / f"home-{name}"
+        created = subprocess.run([python, "-m", "mechanic_kernel", "webhooks", "create", "--name", "Bench",
+                                  "--topic", "user/bench/ingest", "--home", str(homes[name]), "--json"],
+                                 capture_output=True, text=True, check=True, env=environ(tree), cwd=workdir)
+        webhook_ids[name] = json.loads(created.stdout)["id"]
 
     fsync_before = fsync_ms(workdir)
-    bare_port, ours_port = free_port(), free_port()
-    bare = subprocess.Popen([python, "-c", BARE_SERVER, str(bare_port)], stdout=subprocess.DEVNULL)
-    ours = subprocess.Popen([python, "-m", "mechanic_kernel", "serve", "--home", str(home), "--port",
-                             str(ours_port), "--no-worker"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ports = {name: free_port() for name in ("bare", *trees)}
+    processes = [subprocess.Popen([python, "-c", BARE_SERVER, str(ports["bare"])], stdout=subprocess.DEVNULL)]
+    for name, tree in trees.items():
+        processes.append(subprocess.Popen(
+            [python, "-m", "mechanic_kernel", "serve", "--home", str(homes[name]), "--port", str(ports[name]),
+             "--no-worker"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environ(tree), cwd=workdir))
     try:
-        wait_for_port(bare_port)
-        wait_for_port(ours_port)
-        path = f"/mechanic/webhooks/{webhook_id}"
-        targets = {"bare": f"http://127.0.0.1:{bare_port}{path}", "mechanic": f"http://127.0.0.1:{ours_port}{path}"}
+        for port in ports.values():
+            wait_for_port(port)
+        targets = {name: f"http://127.0.0.1:{port}/mechanic/webhooks/{webhook_ids.get(name, 'bare')}"
+                   for name, port in ports.items()}
         for url in targets.values():  # warm-up
             wrk(url, 2, args.connections, script)
-        stored_before = stored_events(home)
-        results: dict[str, list[dict[str, float]]] = {"bare": [], "mechanic": []}
+        stored_before = {name: stored_events(home) for name, home in homes.items()}
+        results: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
         for round_number in range(1, args.rounds + 1):
-            for name, url in targets.items():
+            # Alternate the order too, so neither server always runs right after the other.
+            order = list(targets.items()) if round_number % 2 else list(reversed(targets.items()))
+            for name, url in order:
                 result = wrk(url, args.seconds, args.connections, script)
                 results[name].append(result)
                 print(f"round {round_number} {name:9s} {result['rps']:8.0f} req/s  p50 {result['p50']:6.2f} ms  "
                       f"p99 {result['p99']:6.2f} ms  non-2xx {result['bad']}", flush=True)
     finally:
-        for process in (bare, ours):
+        for process in processes:
             process.terminate()
             process.wait(30)
 
@@ -161,25 +184,28 @@ def main() -> int:
         return sum(r[key] for r in results[name]) / len(results[name])
 
     fsync_after = fsync_ms(workdir)
-    acknowledged = sum(r["requests"] - r["bad"] for r in results["mechanic"])
-    stored = stored_events(home) - stored_before
-    rps = [r["rps"] for r in results["mechanic"]]
-    bare_rps = [r["rps"] for r in results["bare"]]
-    ratio = mean("mechanic", "rps") / mean("bare", "rps")
     print()
-    print(f"bare tornado handler : {mean('bare', 'rps'):8.0f} req/s  p50 {mean('bare', 'p50'):.2f} ms  "
-          f"p99 {mean('bare', 'p99'):.2f} ms  (rounds {min(bare_rps):.0f}-{max(bare_rps):.0f})")
-    print(f"mechanic-kernel      : {mean('mechanic', 'rps'):8.0f} req/s  p50 {mean('mechanic', 'p50'):.2f} ms  "
-          f"p99 {mean('mechanic', 'p99'):.2f} ms  (rounds {min(rps):.0f}-{max(rps):.0f})")
-    print(f"throughput ratio     : {ratio:.2f} x bare (target >= 0.80)")
-    print(f"p99 latency          : {mean('mechanic', 'p99'):.2f} ms (target < 50 ms)")
+    labels = {"bare": "bare tornado handler", "baseline": "baseline tree", "mechanic": "mechanic-kernel"}
+    for name in targets:
+        rps = [r["rps"] for r in results[name]]
+        print(f"{labels[name]:21s}: {mean(name, 'rps'):8.0f} req/s  p50 {mean(name, 'p50'):.2f} ms  "
+              f"p99 {mean(name, 'p99'):.2f} ms  (rounds {min(rps):.0f}-{max(rps):.0f})")
+    for name in trees:
+        ratio = mean(name, "rps") / mean("bare", "rps")
+        print(f"ratio {labels[name]:15s}: {ratio:.2f} x bare (target >= 0.80), "
+              f"p99 {mean(name, 'p99'):.2f} ms (target < 50 ms)")
     print(f"fsync on this disk   : p50 {fsync_before[0]:.2f} / p90 {fsync_before[1]:.2f} ms before, "
           f"p50 {fsync_after[0]:.2f} / p90 {fsync_after[1]:.2f} ms after")
-    print(f"events stored        : {stored} in the measured rounds, {acknowledged} acknowledged "
-          f"({'none lost' if stored >= acknowledged else f'{acknowledged - stored} LOST'}; requests still in "
-          "flight when a round ends are stored but not counted)")
+    lost = 0
+    for name, home in homes.items():
+        acknowledged = sum(r["requests"] - r["bad"] for r in results[name])
+        stored = stored_events(home) - stored_before[name]
+        lost += max(0, acknowledged - stored)
+        print(f"events stored ({name}): {stored} in the measured rounds, {acknowledged} acknowledged "
+              f"({'none lost' if stored >= acknowledged else f'{acknowledged - stored} LOST'}; requests "
+              "still in flight when a round ends are stored but not counted)")
     shutil.rmtree(workdir, ignore_errors=True)
-    return 0 if stored >= acknowledged else 1
+    return 0 if lost == 0 else 1
 
 
 if __name__ == "__main__":
