@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 
 from mechanic_kernel import ids
@@ -46,3 +47,21 @@ def test_a_forked_child_does_not_reuse_the_parents_ids() -> None:
     os.waitpid(pid, 0)
     mine = {ids.uuid4() for _ in range(300)}
     assert not any(child[i:i + 36] in mine for i in range(0, len(child), 36))
+
+
+def test_uuid7_is_a_canonical_version_7_uuid_ordered_by_time() -> None:
+    first = ids.uuid7()
+    parsed = uuid.UUID(first)
+    assert str(parsed) == first
+    assert parsed.version == 7
+    assert parsed.variant == uuid.RFC_4122
+    millis = int(first.replace("-", "")[:12], 16)
+    assert abs(millis - time.time_ns() // 1_000_000) < 60_000
+    time.sleep(0.002)
+    later = ids.uuid7()
+    assert later > first  # a later millisecond sorts after: the store's indexes append
+
+
+def test_uuid7_is_distinct_within_one_millisecond() -> None:
+    drawn = [ids.uuid7() for _ in range(20_000)]
+    assert len(set(drawn)) == len(drawn)

@@ -135,7 +135,9 @@ class EventStore:
 
     def request(self, request_id: str) -> RawRequest | None:
         """The raw request with this id, or None."""
-        row = self.db.query_one("SELECT * FROM webhook_requests WHERE request_id = ?", (request_id,))
+        row = self.db.query_one(
+            "SELECT r.* FROM events AS e JOIN webhook_requests AS r ON r.event_id = e.id "
+            "WHERE e.webhook_request_id = ?", (request_id,))
         if row is None:
             return None
         return RawRequest(

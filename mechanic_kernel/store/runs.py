@@ -17,6 +17,7 @@ from concurrent.futures import Future
 from typing import Any
 from typing import TypeVar
 
+from ..ids import uuid7
 from .database import Database
 from .events import _INSERT_EVENT
 from .events import _event_values
@@ -58,7 +59,7 @@ def insert_run(conn: sqlite3.Connection, run: dict[str, Any]) -> None:
 def insert_event_run(conn: sqlite3.Connection, event_id: str, created_at: str, run_at: str | None = None,
                      now: str | None = None) -> str:
     """Insert the event run of a new event: due at once, or scheduled when ``run_at`` is after ``now``."""
-    run_id = str(uuid.uuid4())
+    run_id = uuid7()
     scheduled = run_at is not None and now is not None and run_at > now
     insert_run(conn, {
         "id": run_id, "kind": "event", "status": "scheduled" if scheduled else "due",

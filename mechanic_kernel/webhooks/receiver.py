@@ -21,7 +21,7 @@ from ..errors import BadRequest
 from ..events import WEBHOOK_SOURCE
 from ..events import Event
 from ..events import RawRequest
-from ..ids import uuid4
+from ..ids import uuid7
 from ..settings import normalize_origin
 from .ingest import header_value
 from .ingest import interpret
@@ -200,7 +200,7 @@ class WebhookReceiver:
         limit = self.body_limit()
         if len(request.body) > limit:
             return _text(413, f"request body of {len(request.body)} bytes is over the {limit}-byte limit", cors)
-        request_id = uuid4()
+        request_id = uuid7()
         headers = [*cors, ("x-request-id", request_id)]
         success = 200 if client == "mailchimp" else 204
         webhook = self._webhooks.lookup(webhook_id)
@@ -218,7 +218,7 @@ class WebhookReceiver:
     def _store_event(self, request: IncomingRequest, pending: _LargeBody, data: Any) -> Accepted:
         webhook, request_id = pending.webhook, pending.request_id
         received_at = isoformat(request.received_at or self._clock.now())
-        event = Event(id=uuid4(), topic=webhook.topic, data=data, source=WEBHOOK_SOURCE,
+        event = Event(id=uuid7(), topic=webhook.topic, data=data, source=WEBHOOK_SOURCE,
                       created_at=received_at, webhook_id=webhook.id, webhook_request_id=request_id)
         raw = RawRequest(request_id=request_id, webhook_id=webhook.id, client=pending.client,
                          mode=webhook.mode.value, method=pending.method, path=request.path,

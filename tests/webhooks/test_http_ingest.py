@@ -32,7 +32,7 @@ def test_1_2_json_post_answers_204_and_stores_one_event(server, http, workbench,
     assert response.status_code == 204
     assert response.content == b""
     request_id = response.headers["x-request-id"]
-    assert uuid.UUID(request_id).version == 4
+    assert uuid.UUID(request_id).version == 7  # time-ordered, see docs/decisions.md
     event = only_event(workbench)
     assert event.topic == "user/webhook/test"
     assert event.data == {"a": 1}
