@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING
 from typing import Any
 
 from ..clock import isoformat
 from ..events import Event
+from ..ids import uuid7
 from .queue import NewEvent
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def origin_only(topic: str) -> bool:
 
 def new_event(engine: Engine, topic: str, data: Any, *, parent_id: str | None, source: str) -> Event:
     """An event stamped by the engine's clock (not stored yet)."""
-    return Event(id=str(uuid.uuid4()), topic=topic, data=data, source=source,
+    return Event(id=uuid7(), topic=topic, data=data, source=source,
                  created_at=isoformat(engine.clock.now()), parent_id=parent_id)
 
 

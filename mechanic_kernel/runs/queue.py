@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
-import uuid
 from concurrent.futures import Future
 from dataclasses import dataclass
 from dataclasses import field
@@ -21,6 +20,7 @@ from ..clock import Clock
 from ..clock import isoformat
 from ..errors import Conflict
 from ..events import Event
+from ..ids import uuid7
 from ..store.runs import claim_runs
 from ..store.runs import insert_event
 from ..store.runs import insert_run
@@ -134,7 +134,7 @@ class RunQueue:
             run_at = isoformat(run_at)
         due = run_at is not None and run_at <= now
         return {
-            "id": str(uuid.uuid4()), "kind": kind.value,
+            "id": uuid7(), "kind": kind.value,
             "status": (RunStatus.DUE if due else RunStatus.SCHEDULED).value, "priority": kind.priority,
             "event_id": event_id, "task_id": task_id, "parent_run_id": parent_run_id, "position": position,
             "run_at": run_at, "enqueued_at": now if due else None, "attempts": 0, "details": details or {},
