@@ -23,13 +23,15 @@ import os
 import re
 import sqlite3
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
 from pathlib import Path
+
+from _net import free_port  # benchmarks run as scripts, so this folder is on sys.path
+from _net import wait_for_port
 
 PAYLOAD = json.dumps({
     "id": 1234567890, "email": "ann@example.com", "name": "Ann Example", "note": "x" * 120,
@@ -78,21 +80,6 @@ def stored_events(home: Path) -> int:
         conn.close()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on port {port}")
 
 
 def wrk(url: str, seconds: int, connections: int, script: Path) -> dict[str, float]:

@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -47,6 +46,9 @@ from mechanic_kernel.liquid.runtime import Runtime  # noqa: E402
 from mechanic_kernel.shop import shop_object  # noqa: E402
 from mechanic_kernel.tasks.execute import event_object  # noqa: E402
 from mechanic_kernel.tasks.execute import render_task  # noqa: E402
+
+from _net import free_port  # noqa: E402 - benchmarks run as scripts from this folder
+from _net import wait_for_port  # noqa: E402
 
 ECHO_SCRIPT = '{% action "echo", event.data %}'
 ECHO_PAYLOAD = {"id": 1234567890, "email": "ann@example.com", "name": "Ann Example", "note": "x" * 120,
@@ -123,21 +125,6 @@ ORDER_PAYLOAD = {
 CASES = {"echo": (ECHO_SCRIPT, ECHO_PAYLOAD), "order": (ORDER_SCRIPT, ORDER_PAYLOAD)}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port}")
 
 
 def epoch(text: str) -> float:
