@@ -42,6 +42,16 @@ def normalize_origin(value: str) -> str:
     return f"{origin}:{parts.port}" if parts.port else origin
 
 
+def origin_of(url: str) -> str:
+    """The origin (``scheme://host[:port]``) of a URL such as a server's base URL.
+
+    Raises:
+        InvalidInput: when the URL is not http(s).
+    """
+    scheme, _, rest = url.partition("://")
+    return normalize_origin(f"{scheme}://{rest.split('/', 1)[0]}")
+
+
 def _hostname(value: Any) -> str:
     text = str(value).strip().lower()
     if text.startswith(("http://", "https://")):

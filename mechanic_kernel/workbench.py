@@ -18,6 +18,7 @@ from .runs.service import Runs
 from .runs.worker import Worker
 from .runtime_file import read_server_note
 from .settings import Settings
+from .settings import origin_of
 from .store import open_store
 from .tasks.service import Tasks
 from .webhooks.models import WebhookMode
@@ -102,13 +103,9 @@ class Workbench:
         )
 
     def _own_origins(self) -> list[str]:
-        origins = []
         note = read_server_note(self.home) or {}
-        for url in (self.server_url, self.public_url_override, note.get("url"), note.get("public_url")):
-            if url:
-                scheme, _, rest = url.partition("://")
-                origins.append(f"{scheme}://{rest.split('/', 1)[0]}")
-        return origins
+        urls = (self.server_url, self.public_url_override, note.get("url"), note.get("public_url"))
+        return [origin_of(url) for url in urls if url]
 
     # -- events ------------------------------------------------------------------------------------------
     def list_events(

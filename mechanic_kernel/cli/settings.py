@@ -59,27 +59,25 @@ def _set(args: argparse.Namespace) -> int:
     return 0
 
 
-def _origins(workbench: Any, extra: list[str]) -> dict[str, Any]:
-    return {"cors_origins": extra, "allowed_origins": sorted(workbench.receiver.allowed_origins())}
-
-
 def _cors_human(value: dict[str, Any]) -> str:
     return "\n".join(value["allowed_origins"]) or "(no browser origin is allowed)"
 
 
 def _cors_add(args: argparse.Namespace) -> int:
     with open_workbench(args) as workbench:
-        emit(args, _origins(workbench, workbench.settings.cors_add(args.origin)), _cors_human)
+        workbench.settings.cors_add(args.origin)
+        emit(args, workbench.receiver.cors_summary(), _cors_human)
     return 0
 
 
 def _cors_remove(args: argparse.Namespace) -> int:
     with open_workbench(args) as workbench:
-        emit(args, _origins(workbench, workbench.settings.cors_remove(args.origin)), _cors_human)
+        workbench.settings.cors_remove(args.origin)
+        emit(args, workbench.receiver.cors_summary(), _cors_human)
     return 0
 
 
 def _cors_list(args: argparse.Namespace) -> int:
     with open_workbench(args) as workbench:
-        emit(args, _origins(workbench, workbench.settings.cors_list()), _cors_human)
+        emit(args, workbench.receiver.cors_summary(), _cors_human)
     return 0

@@ -22,7 +22,7 @@ from ..events import WEBHOOK_SOURCE
 from ..events import Event
 from ..events import RawRequest
 from ..ids import uuid7
-from ..settings import normalize_origin
+from ..settings import origin_of
 from .ingest import header_value
 from .ingest import interpret
 from .models import Webhook
@@ -137,9 +137,16 @@ class WebhookReceiver:
             if settings[key]:
                 origins.add(f"https://{settings[key]}")
         if settings["public_url"]:
-            origins.add(_origin_of(settings["public_url"]))
+            origins.add(origin_of(settings["public_url"]))
         origins.update(self._own_origins())
         return origins
+
+    def cors_summary(self) -> dict[str, Any]:
+        """The configured CORS origins and every allowed origin, as the CLI and the API show them.
+
+        ``allowed_origins`` adds the shop's origins and the workbench's own to ``cors_origins``.
+        """
+        return {"cors_origins": self._settings.cors_list(), "allowed_origins": sorted(self.allowed_origins())}
 
     def origin_allowed(self, origin: str) -> bool:
         """Whether a browser at ``origin`` may call webhooks."""
@@ -246,11 +253,6 @@ class WebhookReceiver:
             ("Access-Control-Max-Age", PREFLIGHT_MAX_AGE),
             ("Allow", ", ".join(allow)),
         ])
-
-
-def _origin_of(url: str) -> str:
-    scheme, _, rest = url.partition("://")
-    return normalize_origin(f"{scheme}://{rest.split('/', 1)[0]}")
 
 
 def reinterpret(raw: RawRequest, mode: WebhookMode | str) -> Any:

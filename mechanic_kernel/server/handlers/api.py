@@ -166,15 +166,9 @@ class SettingsHandler(APIBase):
 class CorsHandler(APIBase):
     """``GET`` the CORS origins; ``POST {origin}`` adds one; ``DELETE ?origin=…`` removes one."""
 
-    def _origins(self) -> dict[str, Any]:
-        return {
-            "cors_origins": self.workbench.settings.cors_list(),
-            "allowed_origins": sorted(self.workbench.receiver.allowed_origins()),
-        }
-
     @json_api
     def get(self) -> Any:
-        return self._origins()
+        return self.workbench.receiver.cors_summary()
 
     @json_api
     def post(self) -> Any:
@@ -182,12 +176,12 @@ class CorsHandler(APIBase):
         if not isinstance(origin, str):
             raise InvalidInput('give the origin to allow as {"origin": "https://…"}')
         self.workbench.settings.cors_add(origin)
-        return self._origins()
+        return self.workbench.receiver.cors_summary()
 
     @json_api
     def delete(self) -> Any:
         self.workbench.settings.cors_remove(self.get_query_argument("origin", ""))
-        return self._origins()
+        return self.workbench.receiver.cors_summary()
 
 
 class TasksHandler(APIBase):
