@@ -16,17 +16,17 @@ from .errors import InvalidInput
 from .errors import MechanicError
 from .errors import NotFound
 from .errors import PayloadTooLarge
-from .events import Event
-from .events import RawRequest
-from .runs.models import Run
-from .runs.models import RunKind
-from .runs.models import RunStatus
-from .tasks.models import Task
+from .models.events import Event
+from .models.events import RawRequest
+from .models.runs import Run
+from .models.runs import RunKind
+from .models.runs import RunStatus
+from .models.tasks import Task
 from .tasks.options import OptionField
 from .tasks.service import option_fields
 from .topics import validate_user_topic
-from .webhooks.models import Webhook
-from .webhooks.models import WebhookMode
+from .models.webhooks import Webhook
+from .models.webhooks import WebhookMode
 from .workbench import Workbench
 
 __version__ = "0.1.0"

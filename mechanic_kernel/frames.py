@@ -20,7 +20,7 @@ import pandas as pd
 from .clock import isoformat
 from .clock import parse_iso
 from .errors import InvalidInput
-from .runs.models import RunStatus
+from .models.runs import RunStatus
 from .store import frames as sql
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ from typing import Any
 from .actions.cache import Cache
 from .clock import Clock
 from .errors import NotFound
-from .events import Event
-from .events import RawRequest
+from .models.events import Event
+from .models.events import RawRequest
 from .home import resolve_home
 from .runs.perform import Engine
 from .runs.service import Runs
@@ -21,7 +21,7 @@ from .settings import Settings
 from .settings import origin_of
 from .store import open_store
 from .tasks.service import Tasks
-from .webhooks.models import WebhookMode
+from .models.webhooks import WebhookMode
 from .webhooks.receiver import WebhookReceiver
 from .webhooks.receiver import reinterpret
 from .webhooks.service import Webhooks

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from mechanic_kernel import Workbench
-from mechanic_kernel.webhooks.models import Webhook
+from mechanic_kernel.models.webhooks import Webhook
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 

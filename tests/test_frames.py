@@ -13,7 +13,7 @@ import pytest
 from mechanic_kernel import InvalidInput
 from mechanic_kernel import Workbench
 from mechanic_kernel.clock import FrozenClock
-from mechanic_kernel.events import Event
+from mechanic_kernel.models.events import Event
 from mechanic_kernel.store import frames as store_frames
 
 START = "2026-03-01T12:00:00Z"

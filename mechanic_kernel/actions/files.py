@@ -21,7 +21,7 @@ from urllib.parse import quote
 from ..clock import isoformat
 from ..store import open_store
 from ..store.files import FileStore
-from ..store.files import StoredFile
+from ..models.files import StoredFile
 from .base import ActionContext
 from .base import ActionError
 from .generators import GeneratedFile

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..runs.models import RunKind
-from ..runs.models import RunStatus
+from ..models.runs import RunKind
+from ..models.runs import RunStatus
 from .common import emit
 from .common import open_workbench
 from .common import table

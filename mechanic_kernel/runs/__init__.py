@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .models import Run
-from .models import RunKind
-from .models import RunStatus
+from ..models.runs import Run
+from ..models.runs import RunKind
+from ..models.runs import RunStatus
 
 __all__ = ["Run", "RunKind", "RunStatus"]

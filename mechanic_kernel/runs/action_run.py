@@ -16,15 +16,15 @@ from .followups import USER_SOURCE
 from .followups import error_event
 from .followups import new_event
 from .followups import perform_event
-from .models import MAX_ATTEMPTS
-from .models import RETRY_DELAYS
-from .models import RunKind
-from .models import RunStatus
+from ..models.runs import MAX_ATTEMPTS
+from ..models.runs import RETRY_DELAYS
+from ..models.runs import RunKind
+from ..models.runs import RunStatus
 from .queue import Changes
 from .queue import NewEvent
 
 if TYPE_CHECKING:
-    from .models import Run
+    from ..models.runs import Run
     from .perform import Engine
 
 

@@ -14,15 +14,15 @@ from ..liquid.runtime import attach
 from .followups import ERROR_PREFIX
 from .followups import error_event
 from .followups import origin_only
-from .models import Run
-from .models import RunKind
-from .models import RunStatus
+from ..models.runs import Run
+from ..models.runs import RunKind
+from ..models.runs import RunStatus
 from .perform import in_executor
 from .queue import Changes
 from .task_run import conclude as conclude_task_run
 
 if TYPE_CHECKING:
-    from ..events import Event
+    from ..models.events import Event
     from .perform import Engine
 
 

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from ..clock import isoformat
-from ..events import Event
+from ..models.events import Event
 from ..ids import uuid7
 from .queue import NewEvent
 
 if TYPE_CHECKING:
-    from .models import Run
+    from ..models.runs import Run
     from .perform import Engine
 
 PERFORM_TOPIC = "mechanic/actions/perform"

@@ -19,16 +19,16 @@ from ..errors import InvalidInput
 from ..errors import MechanicError
 from ..liquid.runtime import Runtime
 from ..shop import shop_object
-from .models import Run
-from .models import RunKind
-from .models import RunStatus
+from ..models.runs import Run
+from ..models.runs import RunKind
+from ..models.runs import RunStatus
 from .queue import Changes
 from .queue import RunQueue
 
 if TYPE_CHECKING:
     from ..actions.cache import Cache
     from ..clock import Clock
-    from ..events import Event
+    from ..models.events import Event
     from ..settings import Settings
     from ..store import Store
 

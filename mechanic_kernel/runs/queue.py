@@ -2,7 +2,7 @@
 
 A perform never writes piecemeal. It fills a :class:`Changes` (status changes, new runs, new events) and the
 queue commits it in one transaction of the store's writer thread, checking every status change against
-:data:`~mechanic_kernel.runs.models.TRANSITIONS` twice: here, and as a compare-and-set in SQL.
+:data:`~mechanic_kernel.models.runs.TRANSITIONS` twice: here, and as a compare-and-set in SQL.
 """
 
 from __future__ import annotations
@@ -19,17 +19,17 @@ from typing import Any
 from ..clock import Clock
 from ..clock import isoformat
 from ..errors import Conflict
-from ..events import Event
+from ..models.events import Event
 from ..ids import uuid7
 from ..store.runs import claim_runs
 from ..store.runs import insert_event
 from ..store.runs import insert_run
 from ..store.runs import update_run
-from .models import Run
-from .models import RunKind
-from .models import RunStatus
-from .models import check_transition
-from .models import sources_of
+from ..models.runs import Run
+from ..models.runs import RunKind
+from ..models.runs import RunStatus
+from ..models.runs import check_transition
+from ..models.runs import sources_of
 
 if TYPE_CHECKING:
     from ..store import Store

@@ -44,8 +44,8 @@ def purge(engine: Engine, retention_days: int | None = None) -> int:
 
 def fail_interrupted(engine: Engine, older_than: dt.timedelta = INTERRUPTED_AFTER) -> int:
     """Fail the runs started longer ago than ``older_than`` (their worker died); return how many."""
-    from .models import RunKind
-    from .models import RunStatus
+    from ..models.runs import RunKind
+    from ..models.runs import RunStatus
     from .queue import Changes
 
     cutoff = isoformat(engine.clock.now() - older_than)

@@ -9,15 +9,15 @@ from typing import Any
 
 from .followups import PERFORM_TOPIC
 from .followups import error_event
-from .models import RunKind
-from .models import RunStatus
+from ..models.runs import RunKind
+from ..models.runs import RunStatus
 from .perform import in_executor
 from .queue import Changes
 
 if TYPE_CHECKING:
-    from ..events import Event
+    from ..models.events import Event
     from ..liquid.render import RenderResult
-    from .models import Run
+    from ..models.runs import Run
     from .perform import Engine
 
 

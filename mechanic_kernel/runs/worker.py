@@ -17,8 +17,8 @@ from typing import Any
 from typing import TypeVar
 
 from ..clock import parse_iso
-from .models import Run
-from .models import RunKind
+from ..models.runs import Run
+from ..models.runs import RunKind
 from .perform import Engine
 from .perform import perform
 

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import Any
 
-from ..events import Event
-from ..events import RawRequest
+from ..models.events import Event
+from ..models.events import RawRequest
 from .database import AnyFuture
 from .database import Database
 from .database import Statement

@@ -3,42 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import asdict
-from dataclasses import dataclass
-from typing import Any
 
+from ..models.files import StoredFile
 from .database import Database
 
 _COLUMNS = "token, action_run_id, name, path, mime_type, size, created_at, expires_at"
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    """One generated file.
-
-    Attributes:
-        token: the random part of its URL.
-        action_run_id: the files action run that generated it.
-        name: its file name, as the task gave it.
-        path: where its bytes are, relative to the home folder.
-        mime_type: the type it is served with.
-        size: its length in bytes.
-        created_at: when it was generated (ISO 8601).
-        expires_at: when its URL stops serving it (ISO 8601).
-    """
-
-    token: str
-    action_run_id: str
-    name: str
-    path: str
-    mime_type: str
-    size: int
-    created_at: str
-    expires_at: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """The file as plain JSON."""
-        return asdict(self)
 
 
 def _file(row: sqlite3.Row) -> StoredFile:

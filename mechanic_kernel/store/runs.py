@@ -1,7 +1,7 @@
 """SQL for runs, event routes, event filters and retention.
 
 Rows go in and out as plain dicts (JSON columns decoded); :mod:`mechanic_kernel.runs.queue` turns them into
-:class:`~mechanic_kernel.runs.models.Run` objects. Writes are functions of a connection so the runs layer can
+:class:`~mechanic_kernel.models.runs.Run` objects. Writes are functions of a connection so the runs layer can
 compose several into one transaction of the writer thread (a task run's end and its action runs commit
 together, an event and its event run commit together).
 """

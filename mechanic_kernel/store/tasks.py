@@ -6,7 +6,7 @@ import json
 import sqlite3
 from typing import Any
 
-from ..tasks.models import Task
+from ..models.tasks import Task
 from ..tasks.subscriptions import Subscription
 from .database import Database
 

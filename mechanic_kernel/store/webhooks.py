@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from ..webhooks.models import Webhook
-from ..webhooks.models import WebhookMode
+from ..models.webhooks import Webhook
+from ..models.webhooks import WebhookMode
 from .database import Database
 
 _COLUMNS = "id, name, topic, mode, enabled, created_at, updated_at"

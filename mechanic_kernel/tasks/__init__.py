@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .execute import event_object
 from .execute import render_task
-from .models import Task
+from ..models.tasks import Task
 from .service import ImportResult
 from .service import Tasks
 from .subscriptions import Offset

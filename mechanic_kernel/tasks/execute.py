@@ -25,8 +25,8 @@ from .options import schema
 from .options import typed_values
 
 if TYPE_CHECKING:
-    from ..events import Event
-    from .models import Task
+    from ..models.events import Event
+    from ..models.tasks import Task
 
 # event.parent is chainable up to five generations and no further (spec §1.2).
 MAX_PARENT_GENERATIONS = 5

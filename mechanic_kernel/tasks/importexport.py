@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput
-from .models import DEFAULT_API_VERSION
-from .models import EXPORT_KEYS
-from .models import Task
+from ..models.tasks import DEFAULT_API_VERSION
+from ..models.tasks import EXPORT_KEYS
+from ..models.tasks import Task
 
 LIBRARY_KEYS = tuple(key for key in EXPORT_KEYS if key not in ("shopify_api_version", "liquid_profiling"))
 

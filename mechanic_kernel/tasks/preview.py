@@ -23,9 +23,9 @@ from .execute import render_task
 from .samples import sample_data
 
 if TYPE_CHECKING:
-    from ..events import Event
+    from ..models.events import Event
     from ..liquid.render import RenderResult
-    from .models import Task
+    from ..models.tasks import Task
 
 # Preview event ids are derived from the task, topic and position so a preview with a frozen clock is
 # byte-for-byte reproducible.

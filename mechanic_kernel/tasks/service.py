@@ -29,8 +29,8 @@ from .importexport import load_tasks
 from .importexport import read_folder
 from .importexport import task_from_json
 from .importexport import write_folder
-from .models import TASK_FIELDS
-from .models import Task
+from ..models.tasks import TASK_FIELDS
+from ..models.tasks import Task
 from .preview import preview
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from typing import Any
 from python_multipart.multipart import parse_options_header
 
 from ..errors import BadRequest
-from .models import WebhookMode
+from ..models.webhooks import WebhookMode
 from .multipart import parse_multipart
 from .params import ParameterError
 from .params import parse_nested_query

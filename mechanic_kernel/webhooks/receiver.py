@@ -18,15 +18,15 @@ from typing import Any
 from ..clock import Clock
 from ..clock import isoformat
 from ..errors import BadRequest
-from ..events import WEBHOOK_SOURCE
-from ..events import Event
-from ..events import RawRequest
+from ..models.events import WEBHOOK_SOURCE
+from ..models.events import Event
+from ..models.events import RawRequest
 from ..ids import uuid7
 from ..settings import origin_of
 from .ingest import header_value
 from .ingest import interpret
-from .models import Webhook
-from .models import WebhookMode
+from ..models.webhooks import Webhook
+from ..models.webhooks import WebhookMode
 from .service import CLIENTS
 from .service import Webhooks
 

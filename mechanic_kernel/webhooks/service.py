@@ -14,8 +14,8 @@ from ..errors import InvalidInput
 from ..errors import NotFound
 from ..store.webhooks import WebhookStore
 from ..topics import validate_user_topic
-from .models import Webhook
-from .models import WebhookMode
+from ..models.webhooks import Webhook
+from ..models.webhooks import WebhookMode
 
 WEBHOOK_PATH = "mechanic/webhooks"
 CLIENTS = ("asana", "mailchimp", "ship24")

@@ -19,7 +19,7 @@ from mechanic_kernel.actions.cache import MAX_TTL
 from mechanic_kernel.actions.cache import MAX_VALUE_BYTES
 from mechanic_kernel.actions.cache import parse_command
 from mechanic_kernel.clock import parse_iso
-from mechanic_kernel.runs.models import RunStatus
+from mechanic_kernel.models.runs import RunStatus
 
 
 @pytest.fixture

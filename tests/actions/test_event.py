@@ -15,7 +15,7 @@ from mechanic_kernel.actions.base import ActionError
 from mechanic_kernel.actions.event import ACTION
 from mechanic_kernel.actions.event import parse_run_at
 from mechanic_kernel.clock import parse_iso
-from mechanic_kernel.runs.models import RunStatus
+from mechanic_kernel.models.runs import RunStatus
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from actiontools import LocalServer
 
 from mechanic_kernel import Workbench
-from mechanic_kernel.runs.models import RunStatus
+from mechanic_kernel.models.runs import RunStatus
 
 SCRIPT = """
 {% action "http" %}{"method": "post", "url": {{ event.data.url | json }}, "body": {"n": 1}}{% endaction %}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from mechanic_kernel import Workbench
-from mechanic_kernel.runs.models import Run
-from mechanic_kernel.runs.models import RunKind
+from mechanic_kernel.models.runs import Run
+from mechanic_kernel.models.runs import RunKind
 
 FROZEN_NOW = "2026-03-01T12:00:00Z"
 TOPIC = "user/test/run"

@@ -21,9 +21,9 @@ from mechanic_kernel.actions.registry import register_action
 from mechanic_kernel.actions.registry import unregister_action
 from mechanic_kernel.clock import parse_iso
 from mechanic_kernel.errors import Conflict
-from mechanic_kernel.runs.models import RETRY_DELAYS
-from mechanic_kernel.runs.models import RunKind
-from mechanic_kernel.runs.models import RunStatus
+from mechanic_kernel.models.runs import RETRY_DELAYS
+from mechanic_kernel.models.runs import RunKind
+from mechanic_kernel.models.runs import RunStatus
 
 PERFORM = "mechanic/actions/perform"
 

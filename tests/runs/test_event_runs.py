@@ -13,7 +13,7 @@ from runtools import task_runs
 from mechanic_kernel.clock import parse_iso
 from mechanic_kernel.errors import Conflict
 from mechanic_kernel.errors import InvalidInput
-from mechanic_kernel.runs.models import RunStatus
+from mechanic_kernel.models.runs import RunStatus
 
 TOPIC = "user/webhook/test"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from runtools import events_of
 from runtools import make_task
 
-from mechanic_kernel.runs.models import RunKind
-from mechanic_kernel.runs.models import RunStatus
+from mechanic_kernel.models.runs import RunKind
+from mechanic_kernel.models.runs import RunStatus
 
 FAN_OUT = """
 {% assign n = event.data | default: 0 | times: 1 %}

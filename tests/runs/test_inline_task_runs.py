@@ -6,8 +6,8 @@ import asyncio
 
 from runtools import make_task
 
-from mechanic_kernel.runs.models import RunKind
-from mechanic_kernel.runs.models import RunStatus
+from mechanic_kernel.models.runs import RunKind
+from mechanic_kernel.models.runs import RunStatus
 
 
 def work_until(bench, done) -> None:

@@ -16,7 +16,7 @@ from mechanic_kernel import Workbench
 from mechanic_kernel.actions.base import ActionContext
 from mechanic_kernel.actions.registry import register_action
 from mechanic_kernel.actions.registry import unregister_action
-from mechanic_kernel.runs.models import RunStatus
+from mechanic_kernel.models.runs import RunStatus
 from mechanic_kernel.server.standalone import serve
 
 

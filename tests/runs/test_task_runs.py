@@ -13,8 +13,8 @@ from runtools import make_task
 from runtools import only_task_run
 
 from mechanic_kernel.errors import Conflict
-from mechanic_kernel.runs.models import RunKind
-from mechanic_kernel.runs.models import RunStatus
+from mechanic_kernel.models.runs import RunKind
+from mechanic_kernel.models.runs import RunStatus
 
 
 def test_53_log_only_task_run(bench) -> None:

@@ -11,10 +11,10 @@ from runtools import make_task
 from runtools import only_task_run
 
 from mechanic_kernel.errors import Conflict
-from mechanic_kernel.runs.models import TRANSITIONS
-from mechanic_kernel.runs.models import RunKind
-from mechanic_kernel.runs.models import RunStatus
-from mechanic_kernel.runs.models import check_transition
+from mechanic_kernel.models.runs import TRANSITIONS
+from mechanic_kernel.models.runs import RunKind
+from mechanic_kernel.models.runs import RunStatus
+from mechanic_kernel.models.runs import check_transition
 from mechanic_kernel.runs.queue import Changes
 
 

@@ -15,7 +15,7 @@ from runtools import make_task
 from runtools import only_task_run
 
 from mechanic_kernel import Workbench
-from mechanic_kernel.runs.models import RunStatus
+from mechanic_kernel.models.runs import RunStatus
 from mechanic_kernel.server.app import start_server
 
 LIBRARY = Path(__file__).resolve().parents[2].parent / "shared/conformance/mechanic-tasks/tasks"

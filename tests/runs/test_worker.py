@@ -18,8 +18,8 @@ from mechanic_kernel.actions.base import ActionContext
 from mechanic_kernel.actions.registry import action_types
 from mechanic_kernel.actions.registry import register_action
 from mechanic_kernel.actions.registry import unregister_action
-from mechanic_kernel.runs.models import RunKind
-from mechanic_kernel.runs.models import RunStatus
+from mechanic_kernel.models.runs import RunKind
+from mechanic_kernel.models.runs import RunStatus
 from mechanic_kernel.runs.worker import Worker
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mechanic_kernel.events import Event
+from mechanic_kernel.models.events import Event
 from mechanic_kernel.liquid.runtime import Runtime
 from mechanic_kernel.tasks import Task
 from mechanic_kernel.tasks import event_object

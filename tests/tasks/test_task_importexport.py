@@ -18,7 +18,7 @@ from mechanic_kernel.tasks.importexport import load_tasks
 from mechanic_kernel.tasks.importexport import read_folder
 from mechanic_kernel.tasks.importexport import task_from_json
 from mechanic_kernel.tasks.importexport import write_folder
-from mechanic_kernel.tasks.models import EXPORT_KEYS
+from mechanic_kernel.models.tasks import EXPORT_KEYS
 
 LIBRARY_SCHEMA = json.loads((CORPUS / "task_schema.json").read_text(encoding="utf-8"))
 # Our Mechanic export also carries the two runtime keys the library schema does not list.

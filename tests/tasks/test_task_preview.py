@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from mechanic_kernel import Workbench
-from mechanic_kernel.events import Event
+from mechanic_kernel.models.events import Event
 from mechanic_kernel.tasks import Task
 
 PREVIEW_NOW = dt.datetime(2030, 5, 6, 7, 8, tzinfo=dt.UTC)

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from mechanic_kernel import Workbench
-from mechanic_kernel.webhooks.models import Webhook
+from mechanic_kernel.models.webhooks import Webhook
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="

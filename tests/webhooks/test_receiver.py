@@ -10,7 +10,7 @@ import pytest
 
 from mechanic_kernel import Workbench
 from mechanic_kernel.errors import StoreError
-from mechanic_kernel.webhooks.models import Webhook
+from mechanic_kernel.models.webhooks import Webhook
 from mechanic_kernel.webhooks.receiver import Accepted
 from mechanic_kernel.webhooks.receiver import IncomingRequest
 from mechanic_kernel.webhooks.receiver import Reply

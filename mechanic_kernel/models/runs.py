@@ -7,6 +7,7 @@ from dataclasses import field
 from enum import Enum
 from typing import Any
 
+from ..clock import parse_iso
 from ..errors import Conflict
 
 
@@ -140,8 +141,6 @@ class Run:
         """Milliseconds between start and stop of the latest attempt, when both are known."""
         if not (self.started_at and self.stopped_at):
             return None
-        from ..clock import parse_iso
-
         return round((parse_iso(self.stopped_at) - parse_iso(self.started_at)).total_seconds() * 1000)
 
     def summary(self) -> dict[str, Any]:
