@@ -22,16 +22,17 @@ from .models.runs import Run
 from .models.runs import RunKind
 from .models.runs import RunStatus
 from .models.tasks import Task
+from .models.webhooks import Webhook
+from .models.webhooks import WebhookMode
 from .tasks.options import OptionField
 from .tasks.service import option_fields
 from .topics import validate_user_topic
-from .models.webhooks import Webhook
-from .models.webhooks import WebhookMode
+from .version import __version__
 from .workbench import Workbench
 
-__version__ = "0.1.0"
 
 __all__ = [
+    "__version__",
     "BadRequest",
     "Clock",
     "Conflict",

@@ -1,6 +1,7 @@
 """Read-only pandas views of the store (the only engine module that imports pandas).
 
-Every view pushes its filters down to SQL (:mod:`mechanic_kernel.store.frames`) and returns typed columns:
+Every view hands its filters to the store (:class:`~mechanic_kernel.store.contract.FrameStore`), which applies
+them in SQL, and returns typed columns:
 times as ``datetime64[ns, UTC]``, topics, sources, webhooks, statuses and action types as ``category``, ids
 and messages as ``str``, counts as nullable ``Int64``. Event ``data`` stays JSON text unless asked for: decoding
 a million payloads costs more than everything else together (docs/frames.md, docs/performance.md "Frames").
@@ -21,17 +22,24 @@ from .clock import isoformat
 from .clock import parse_iso
 from .errors import InvalidInput
 from .models.runs import RunStatus
-from .store import frames as sql
+from .store.contract import MS_DIGITS
+from .store.contract import NUMBER_WIDTH
+from .store.contract import SEQ_DIGITS
+from .store.contract import EventQuery
+from .store.contract import RunQuery
+from .store.contract import Table
 
 if TYPE_CHECKING:
-    from .store.database import Database
+    from .store.contract import FrameStore
 
 EVENT_COLUMNS = ["id", "topic", "created_at", "source", "webhook_id", "webhook_request_id", "parent_id"]
 """Columns of :func:`events_frame` before ``data`` (or the ``data.*`` columns)."""
 
 TIME = "datetime64[ns, UTC]"
+TIME_COLUMNS = ("created_at", "run_at", "started_at", "stopped_at")
 RUN_STATUS = pd.CategoricalDtype([status.value for status in RunStatus])
-_POWERS = 10 ** np.arange(15, -1, -1, dtype=np.int64)  # place values of a 16-digit decimal field
+_POWERS = 10 ** np.arange(SEQ_DIGITS - 1, -1, -1, dtype=np.int64)  # place values of a 16-digit decimal field
+assert SEQ_DIGITS == MS_DIGITS
 _NAT = np.iinfo(np.int64).min
 
 
@@ -136,9 +144,9 @@ def _category(
     return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str"))
 
 
-def _times_from_jd_ms(values: np.ndarray) -> pd.arrays.DatetimeArray:
-    """Milliseconds since Julian day 0 (0 = not a time) to ``datetime64[ns, UTC]``."""
-    nanoseconds = (values - sql.JD_EPOCH_MS) * 1_000_000
+def _times_from_unix_ms(values: np.ndarray) -> pd.arrays.DatetimeArray:
+    """Milliseconds since the Unix epoch (0 = not a time) to ``datetime64[ns, UTC]``."""
+    nanoseconds = values * 1_000_000
     nanoseconds[values == 0] = _NAT
     return pd.array(nanoseconds.view("M8[ns]")).tz_localize("UTC")
 
@@ -155,7 +163,7 @@ def _parsed(values: Any) -> np.ndarray:
 
 # -- events ----------------------------------------------------------------------------------------------------
 def events_frame(
-    db: Database,
+    frames: FrameStore,
     *,
     topic: str | list[str] | None = None,
     webhook_id: str | list[str] | None = None,
@@ -168,7 +176,7 @@ def events_frame(
     """Events, newest first, one row each.
 
     Args:
-        db: the store's database.
+        frames: the store's frame reads (``workbench.store.frames``).
         topic: only events of this topic (or of any of these topics).
         webhook_id: only events created by this webhook (or these webhooks).
         since: only events created at or after this moment (datetime, date or ISO-8601 string; naive is UTC).
@@ -186,19 +194,19 @@ def events_frame(
         InvalidInput: a filter of the wrong type, an unparseable time, ``since`` after ``until``, a negative limit.
     """
     since_text, until_text = _range(since, until)
-    where = sql.event_where(
+    query = EventQuery(
         topics=_names(topic, "topic"),
         webhook_ids=_names(webhook_id, "webhook_id"),
         since=since_text,
         until=until_text,
     )
-    columns = sql.events_columns(db.reader(), where, data=True, limit=_limit(limit))
+    columns = frames.events(query, data=True, limit=_limit(limit))
     count = columns.count
     digits = (
-        np.frombuffer(columns.numbers.encode("ascii"), dtype=np.uint8).reshape(count, sql.NUMBER_WIDTH) - 48
+        np.frombuffer(columns.numbers.encode("ascii"), dtype=np.uint8).reshape(count, NUMBER_WIDTH) - 48
     )
-    seq = digits[:, : sql.SEQ_DIGITS].astype(np.int64) @ _POWERS
-    created = digits[:, sql.SEQ_DIGITS :].astype(np.int64) @ _POWERS
+    seq = digits[:, :SEQ_DIGITS].astype(np.int64) @ _POWERS
+    created = digits[:, SEQ_DIGITS:].astype(np.int64) @ _POWERS
     # Chunks arrive oldest first; a chunk an index returned in another order is put back in rowid order.
     if np.all(seq[1:] > seq[:-1]):
         order = slice(None, None, -1)
@@ -210,7 +218,7 @@ def events_frame(
         {
             "id": _text(texts["id"]),
             "topic": _category(texts["topic"]),
-            "created_at": _times_from_jd_ms(created[order]),
+            "created_at": _times_from_unix_ms(created[order]),
             "source": _category(texts["source"]),
             "webhook_id": _category(texts["webhook_id"], empty_is_null=True),
             "webhook_request_id": _text(texts["webhook_request_id"], empty_is_null=True),
@@ -244,21 +252,17 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {
     "errors": lambda values: pd.array(values, dtype="Int64"),
     "level": lambda values: _category(values, pd.CategoricalDtype(["log", "error"])),
     **{
-        name: (lambda values: _times_from_jd_ms(np.array([value or 0 for value in values], dtype=np.int64)))
-        for name in sql.TIME_COLUMNS
+        name: (lambda values: _times_from_unix_ms(np.array([value or 0 for value in values], dtype=np.int64)))
+        for name in TIME_COLUMNS
     },
 }
 
 
-def _frame(
-    db: Database, statement: tuple[str, list[Any]], *, drop: tuple[str, ...] = (), parse: tuple[str, ...] = ()
-) -> pd.DataFrame:
-    names, rows = sql.rows(db.reader(), *statement)
+def _frame(table: Table, *, parse: tuple[str, ...] = ()) -> pd.DataFrame:
+    names, rows = table.names, table.rows
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
     data = {}
     for name, values in zip(names, columns, strict=True):
-        if name in drop:
-            continue
         if name in parse:
             data[name] = pd.Series(_parsed(values), dtype=object)
         else:
@@ -266,11 +270,11 @@ def _frame(
     return pd.DataFrame(data)
 
 
-def _run_where(
+def _run_query(
     kind: str, topic: Any, webhook_id: Any, task_id: Any, status: Any, since: Any, until: Any
-) -> sql.Where:
+) -> RunQuery:
     since_text, until_text = _range(since, until)
-    return sql.run_where(
+    return RunQuery(
         kind,
         topics=_names(topic, "topic"),
         webhook_ids=_names(webhook_id, "webhook_id"),
@@ -282,7 +286,7 @@ def _run_where(
 
 
 def task_runs_frame(
-    db: Database,
+    frames: FrameStore,
     *,
     topic: Any = None,
     webhook_id: Any = None,
@@ -300,12 +304,12 @@ def task_runs_frame(
     Raises:
         InvalidInput: a bad filter value (an unknown status names the valid ones).
     """
-    where = _run_where("task", topic, webhook_id, task_id, status, since, until)
-    return _frame(db, sql.runs_query(sql.TASK_RUN_SQL, where, limit=_limit(limit)))
+    query = _run_query("task", topic, webhook_id, task_id, status, since, until)
+    return _frame(frames.task_runs(query, limit=_limit(limit)))
 
 
 def action_runs_frame(
-    db: Database,
+    frames: FrameStore,
     *,
     topic: Any = None,
     webhook_id: Any = None,
@@ -323,16 +327,12 @@ def action_runs_frame(
     Raises:
         InvalidInput: a bad filter value.
     """
-    where = _run_where("action", topic, webhook_id, task_id, status, since, until)
-    return _frame(
-        db,
-        sql.runs_query(sql.ACTION_RUN_SQL, where, limit=_limit(limit)),
-        parse=("options", "result") if parse else (),
-    )
+    query = _run_query("action", topic, webhook_id, task_id, status, since, until)
+    return _frame(frames.action_runs(query, limit=_limit(limit)), parse=("options", "result") if parse else ())
 
 
 def logs_frame(
-    db: Database,
+    frames: FrameStore,
     *,
     topic: Any = None,
     webhook_id: Any = None,
@@ -351,5 +351,5 @@ def logs_frame(
     Raises:
         InvalidInput: a bad filter value.
     """
-    where = _run_where("task", topic, webhook_id, task_id, status, since, until)
-    return _frame(db, sql.logs_query(where, limit=_limit(limit)), drop=("seq",))
+    query = _run_query("task", topic, webhook_id, task_id, status, since, until)
+    return _frame(frames.logs(query, limit=_limit(limit)))

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from zoneinfo import ZoneInfoNotFoundError
 
 from .errors import InvalidInput
-from .store.settings import SettingsStore
+from .store.contract import SettingsStore
 
 DEFAULT_BODY_LIMIT = 10 * 1024 * 1024
 CACHE_SECONDS = 1.0

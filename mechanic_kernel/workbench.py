@@ -10,10 +10,11 @@ from typing import Any
 from .actions.cache import Cache
 from .clock import Clock
 from .errors import NotFound
+from .home import resolve_home
 from .models.events import Event
 from .models.events import RawRequest
-from .home import resolve_home
-from .runs.perform import Engine
+from .models.webhooks import WebhookMode
+from .runs.engine import Engine
 from .runs.service import Runs
 from .runs.worker import Worker
 from .runtime_file import read_server_note
@@ -21,7 +22,6 @@ from .settings import Settings
 from .settings import origin_of
 from .store import open_store
 from .tasks.service import Tasks
-from .models.webhooks import WebhookMode
 from .webhooks.receiver import WebhookReceiver
 from .webhooks.receiver import reinterpret
 from .webhooks.service import Webhooks
@@ -39,12 +39,18 @@ class Workbench:
     Args:
         home: the home folder; else ``MECHANIC_HOME``; else the per-user default (see :mod:`.home`).
         clock: the clock events are stamped with (a :class:`~mechanic_kernel.clock.FrozenClock` in tests).
+        store: the store's URL (``sqlite:///…`` or ``postgresql://…``); else ``MECHANIC_STORE``; else the
+            SQLite file in the home folder.
+
+    Raises:
+        StoreError: the store cannot be reached, opened or migrated (the message names its URL, password masked).
     """
 
-    def __init__(self, home: str | os.PathLike[str] | None = None, *, clock: Clock | None = None) -> None:
+    def __init__(self, home: str | os.PathLike[str] | None = None, *, clock: Clock | None = None,
+                 store: str | None = None) -> None:
         self.home: Path = resolve_home(home)
         self.clock = clock or Clock()
-        self.store = open_store(self.home)
+        self.store = open_store(self.home, store)
         self.settings = Settings(self.store.settings)
         self.outbox = self.store.outbox  # emails of email actions and the account's email templates
         self.webhooks = Webhooks(self.store.webhooks, self.clock, self.base_url)
@@ -61,9 +67,7 @@ class Workbench:
             cache=self.cache,
             home=self.home,
             base_url=self.base_url,
-            services={
-                name: getattr(self.store, name) for name in ("outbox", "files") if hasattr(self.store, name)
-            },
+            services={"outbox": self.store.outbox, "files": self.store.files},
         )
         self.runs = Runs(self.engine)  # list/get/retry runs, cancel queued events, event filters
         self.worker = Worker(self.engine)  # step(), run_until_idle(); serve runs work()
@@ -77,7 +81,7 @@ class Workbench:
         )
 
     def __repr__(self) -> str:
-        return f"Workbench(home={str(self.home)!r})"
+        return f"Workbench(home={str(self.home)!r}, store={self.store.url!r})"
 
     def __enter__(self) -> Workbench:
         return self
@@ -181,7 +185,7 @@ class Workbench:
         from .frames import events_frame
 
         return events_frame(
-            self.store.db,
+            self.store.frames,
             topic=topic,
             webhook_id=webhook_id,
             since=since,
@@ -202,19 +206,19 @@ class Workbench:
         """
         from .frames import task_runs_frame
 
-        return task_runs_frame(self.store.db, **filters)
+        return task_runs_frame(self.store.frames, **filters)
 
     def action_runs(self, **filters: Any) -> pd.DataFrame:
         """Action runs as a DataFrame, newest first; the filters of :meth:`task_runs`, and ``parse``."""
         from .frames import action_runs_frame
 
-        return action_runs_frame(self.store.db, **filters)
+        return action_runs_frame(self.store.frames, **filters)
 
     def logs(self, **filters: Any) -> pd.DataFrame:
         """Every log and error object of task runs as a DataFrame; the filters of :meth:`task_runs`."""
         from .frames import logs_frame
 
-        return logs_frame(self.store.db, **filters)
+        return logs_frame(self.store.frames, **filters)
 
     def emit_event(
         self,

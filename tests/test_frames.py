@@ -14,7 +14,8 @@ from mechanic_kernel import InvalidInput
 from mechanic_kernel import Workbench
 from mechanic_kernel.clock import FrozenClock
 from mechanic_kernel.models.events import Event
-from mechanic_kernel.store import frames as store_frames
+from mechanic_kernel.store.contract import EventQuery
+from mechanic_kernel.store.sqlite import frames as store_frames
 
 START = "2026-03-01T12:00:00Z"
 TIME = pd.DatetimeTZDtype("ns", "UTC")
@@ -150,25 +151,25 @@ def test_filters_are_pushed_down_to_sql(bench: Workbench, stored: list[Event]) -
 
 
 def test_where_builder() -> None:
-    where = store_frames.event_where(topics=["a"], webhook_ids=["w1", "w2"], since="s", until="u")
+    where = store_frames.event_where(EventQuery(topics=["a"], webhook_ids=["w1", "w2"], since="s", until="u"))
     assert where.sql() == " WHERE topic = ? AND webhook_id IN (?, ?) AND created_at >= ? AND created_at < ?"
     assert where.params == ["a", "w1", "w2", "s", "u"]
-    assert store_frames.event_where().sql() == ""
+    assert store_frames.event_where(EventQuery()).sql() == ""
 
 
 def test_chunk_bounds_are_supersets_intersected(bench: Workbench, stored: list[Event]) -> None:
     cursor = bench.store.db.reader().cursor()
     seqs = {event.id: seq for seq, event in enumerate(stored, start=1)}  # a fresh store numbers rows from 1
     paid = [seqs[event.id] for event in stored if event.topic == TOPICS[1]]
-    assert store_frames.seq_range(cursor, store_frames.event_where()) == (1, 12)
-    assert store_frames.seq_range(cursor, store_frames.event_where(topics=[TOPICS[1]])) == (min(paid), max(paid))
-    assert store_frames.seq_range(cursor, store_frames.event_where(
-        topics=[TOPICS[1]], since="2026-03-01T12:00:03.000Z", until="2026-03-01T12:00:06.000Z")) == (4, 6)
-    assert store_frames.seq_range(cursor, store_frames.event_where(topics=["user/none/such"])) is None
-    assert store_frames.seq_range(cursor, store_frames.event_where(since="2026-03-01T13:00:00.000Z")) is None
+    assert store_frames.seq_range(cursor, store_frames.event_where(EventQuery())) == (1, 12)
+    assert store_frames.seq_range(cursor, store_frames.event_where(EventQuery(topics=[TOPICS[1]]))) == (min(paid), max(paid))
+    assert store_frames.seq_range(cursor, store_frames.event_where(EventQuery(
+        topics=[TOPICS[1]], since="2026-03-01T12:00:03.000Z", until="2026-03-01T12:00:06.000Z"))) == (4, 6)
+    assert store_frames.seq_range(cursor, store_frames.event_where(EventQuery(topics=["user/none/such"]))) is None
+    assert store_frames.seq_range(cursor, store_frames.event_where(EventQuery(since="2026-03-01T13:00:00.000Z"))) is None
     # Each range holds rows, their intersection none: topic rows are 2..11, the time range holds row 1 only.
-    assert store_frames.seq_range(cursor, store_frames.event_where(
-        topics=[TOPICS[1]], until="2026-03-01T12:00:01.000Z")) is None
+    assert store_frames.seq_range(cursor, store_frames.event_where(EventQuery(
+        topics=[TOPICS[1]], until="2026-03-01T12:00:01.000Z"))) is None
 
 
 def test_flatten_and_parse(bench: Workbench, stored: list[Event]) -> None:

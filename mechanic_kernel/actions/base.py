@@ -58,7 +58,12 @@ class ActionContext:
 
 
 class ActionType(Protocol):
-    """An action type: validates options and performs them, returning the run's result (any JSON)."""
+    """An action type: validates options and performs them, returning the run's result (any JSON).
+
+    A type may set ``repeatable = True`` when performing the same options twice has no effect beyond the
+    first (echo). Only such an action is performed again when its worker stopped mid-perform; any other is
+    failed as interrupted, since nobody knows whether its effect happened (see :func:`is_repeatable`).
+    """
 
     name: str
 
@@ -67,3 +72,8 @@ class ActionType(Protocol):
 
     def perform(self, options: Any, context: ActionContext) -> Awaitable[Any]:
         """Perform the action; raise :class:`ActionError`/:class:`TransientActionError` on failure."""
+
+
+def is_repeatable(action: ActionType) -> bool:
+    """Whether an interrupted perform of ``action`` may simply be performed again (``repeatable``, default no)."""
+    return bool(getattr(action, "repeatable", False))

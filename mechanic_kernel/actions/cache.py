@@ -23,7 +23,7 @@ from .base import ActionContext
 from .base import ActionError
 
 if TYPE_CHECKING:
-    from ..store.cache import CacheStore
+    from ..store.contract import CacheStore
 
 KEY = re.compile(r"^[a-z0-9_:\-./]+$", re.IGNORECASE)
 MAX_VALUE_BYTES = 256 * 1024

@@ -15,6 +15,7 @@ class EchoAction:
     """Returns its options as the result; ``__error: "msg"`` makes the run fail with that message instead."""
 
     name = "echo"
+    repeatable = True  # it performs nothing, so an interrupted attempt can simply be made again
 
     def validate(self, options: Any) -> None:
         """Any JSON is valid."""

@@ -28,8 +28,7 @@ from liquid import Environment
 from liquid.exceptions import LiquidError
 
 from ..clock import isoformat
-from ..store import open_store
-from ..store.outbox import OutboxStore
+from ..store.contract import OutboxStore
 from .base import ActionContext
 from .base import ActionError
 from .base import TransientActionError
@@ -203,12 +202,7 @@ class EmailAction:
         self.validate(options)
         outbox = context.services.get("outbox")
         if outbox is None:
-            store = open_store(context.home)
-            try:
-                return await self._perform(options, context, store.outbox)
-            finally:
-                store.close()
-        assert isinstance(outbox, OutboxStore)
+            raise ActionError("email actions need the workbench's outbox, which this worker was not given")
         return await self._perform(options, context, outbox)
 
     async def _perform(

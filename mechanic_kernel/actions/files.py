@@ -19,8 +19,6 @@ from typing import Any
 from urllib.parse import quote
 
 from ..clock import isoformat
-from ..store import open_store
-from ..store.files import FileStore
 from ..models.files import StoredFile
 from .base import ActionContext
 from .base import ActionError
@@ -69,22 +67,16 @@ class FilesAction:
         self.validate(options)
         if not _SAFE_RUN_ID.match(context.action_run_id):
             raise ActionError(f"cannot store files for action run id {context.action_run_id!r}")
+        files_store = context.services.get("files")
+        if files_store is None:
+            raise ActionError("files actions need the workbench's file records, which this worker was not given")
         generated = await generate_all(options, "files")
         expiry_days = int(context.settings.get("file_expiry_days") or DEFAULT_EXPIRY_DAYS)
         expires_at = isoformat(context.now + dt.timedelta(days=expiry_days))
         created_at = isoformat(context.now)
         folder = Path(context.home) / FILES_FOLDER / context.action_run_id
         rows = [_write(folder, context, file, created_at, expires_at) for file in generated.values()]
-        files_store = context.services.get("files")
-        if files_store is None:
-            store = open_store(context.home)
-            try:
-                store.files.add(rows)
-            finally:
-                store.close()
-        else:
-            assert isinstance(files_store, FileStore)
-            files_store.add(rows)
+        files_store.add(rows)
         return {
             row.name: {
                 "expires_at": row.expires_at,

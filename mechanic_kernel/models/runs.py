@@ -112,6 +112,11 @@ class Run:
         details: kind-specific record: an action's ``type``/``options``/``meta``/``perform_event``; a task
             run's ``actions``, ``logs``, ``errors``, ``output``, ``task_name``; an event run's filter outcome.
         created_at: when the run was created.
+        claimed_by: the worker that started its latest attempt (host, process, worker).
+        lease_expires_at: while started, when that worker's claim lapses unless renewed; a run found started
+            with a lapsed lease is taken over by another worker.
+        taken_over: set on a run just claimed because its earlier attempt's worker stopped mid-run (not
+            stored; the engine applies the retry rules to it).
     """
 
     id: str
@@ -130,6 +135,9 @@ class Run:
     error: Any = None
     details: dict[str, Any] = field(default_factory=dict)
     created_at: str = ""
+    claimed_by: str | None = None
+    lease_expires_at: str | None = None
+    taken_over: bool = field(default=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -179,4 +187,6 @@ class Run:
             "error": self.error,
             "details": self.details,
             "created_at": self.created_at,
+            "claimed_by": self.claimed_by,
+            "lease_expires_at": self.lease_expires_at,
         }

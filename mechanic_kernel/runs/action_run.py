@@ -4,28 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 from concurrent.futures import Executor
-from typing import TYPE_CHECKING
 from typing import Any
 
 from ..actions.base import ActionContext
 from ..actions.base import ActionError
 from ..actions.base import TransientActionError
+from ..actions.base import is_repeatable
 from ..actions.registry import action_type
 from ..clock import isoformat
+from ..models.runs import MAX_ATTEMPTS
+from ..models.runs import RETRY_DELAYS
+from ..models.runs import Run
+from ..models.runs import RunKind
+from ..models.runs import RunStatus
+from ..models.tasks import Task
+from ..store.contract import Changes
+from ..store.contract import NewEvent
+from .engine import Engine
 from .followups import USER_SOURCE
 from .followups import error_event
 from .followups import new_event
 from .followups import perform_event
-from ..models.runs import MAX_ATTEMPTS
-from ..models.runs import RETRY_DELAYS
-from ..models.runs import RunKind
-from ..models.runs import RunStatus
-from .queue import Changes
-from .queue import NewEvent
 
-if TYPE_CHECKING:
-    from ..models.runs import Run
-    from .perform import Engine
+INTERRUPTED = ("interrupted: the worker performing this action stopped before it finished, so whether its effect "
+               "happened is unknown; it was not performed again. Retry it to perform it again")
 
 
 def context_for(engine: Engine, run: Run) -> ActionContext:
@@ -54,6 +56,13 @@ async def _attempt(engine: Engine, run: Run) -> Any:
     return await handler.perform(details.get("options"), context_for(engine, run))
 
 
+def _repeatable(run: Run) -> bool:
+    try:
+        return is_repeatable(action_type(str(run.details.get("type"))))
+    except ActionError:
+        return False  # an unknown type fails on its attempt anyway
+
+
 async def perform(engine: Engine, run: Run, executor: Executor | None) -> Changes:
     """Perform the action with the options stored when it was rendered (task edits never change them)."""
     task = engine.task(run.task_id) if run.task_id else None
@@ -64,6 +73,12 @@ async def perform(engine: Engine, run: Run, executor: Executor | None) -> Change
         # Queued action runs of a disabled or deleted task fail when they come due (spec §1.5).
         error = f"task {run.task_id} was deleted" if task is None else f"task {task.name!r} is disabled"
         changes.move(run, RunStatus.FAILED, stopped_at=engine.queue.now(), error=error, result=None)
+        advance_sequence(engine, run, changes, failed=True)
+        return changes
+    if run.taken_over and not _repeatable(run):
+        error = INTERRUPTED
+        changes.move(run, RunStatus.FAILED, stopped_at=engine.queue.now(), error=error, result=None)
+        _follow_ups(engine, run, task, changes, failed=True, error=error)
         advance_sequence(engine, run, changes, failed=True)
         return changes
     try:
@@ -87,11 +102,11 @@ async def perform(engine: Engine, run: Run, executor: Executor | None) -> Change
     return changes
 
 
-def _follow_ups(engine: Engine, run: Run, task: Any, changes: Changes, *, failed: bool,
+def _follow_ups(engine: Engine, run: Run, task: Task | None, changes: Changes, *, failed: bool,
                 error: str | None) -> None:
     # The run's summary must show the outcome, so apply the pending status change to a copy first.
-    _, target, fields = changes.updates[-1]
-    outcome = type(run)(**{**run.__dict__, "status": target, **fields})
+    change = changes.updates[-1]
+    outcome = type(run)(**{**run.__dict__, "status": change.target, **change.fields})
     follow_up = perform_event(engine, outcome, task)
     if follow_up is not None:
         changes.events.append(follow_up)

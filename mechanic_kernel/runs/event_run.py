@@ -11,19 +11,21 @@ from ..liquid.limits import LimitedBuffer
 from ..liquid.render import parse_template
 from ..liquid.runtime import Runtime
 from ..liquid.runtime import attach
-from .followups import ERROR_PREFIX
-from .followups import error_event
-from .followups import origin_only
 from ..models.runs import Run
 from ..models.runs import RunKind
 from ..models.runs import RunStatus
-from .perform import in_executor
-from .queue import Changes
+from ..models.tasks import Task
+from ..store.contract import Changes
+from ..store.contract import EventRoute
+from .engine import Engine
+from .engine import in_executor
+from .followups import ERROR_PREFIX
+from .followups import error_event
+from .followups import origin_only
 from .task_run import conclude as conclude_task_run
 
 if TYPE_CHECKING:
     from ..models.events import Event
-    from .perform import Engine
 
 
 log = logging.getLogger("mechanic_kernel.runs")
@@ -78,24 +80,24 @@ def run_filters(engine: Engine, event: Event) -> str | None:
     return None
 
 
-def receives(engine: Engine, task: Any, event: Event, route: dict[str, Any]) -> bool:
+def receives(engine: Engine, task: Task, event: Event, route: EventRoute) -> bool:
     """Whether ``task`` may answer ``event`` at all, given the routing rules (spec §3.1, §3.9)."""
     if not task.enabled:
         return False
-    if route["task_ids"] is not None and task.id not in route["task_ids"]:
+    if route.task_ids is not None and task.id not in route.task_ids:
         return False
-    if origin_only(event.topic) and route["task_ids"] is None and task.id != route["origin_task_id"]:
+    if origin_only(event.topic) and route.task_ids is None and task.id != route.origin_task_id:
         return False
     if event.topic.startswith(ERROR_PREFIX):
         topics = engine.subscribed_topics(task)
         only_errors = all(topic.startswith(ERROR_PREFIX) for topic in topics)
         if not only_errors:
             # A task with other subscriptions hears only its own errors, and never errors/event.
-            return event.topic != "mechanic/errors/event" and task.id == route["origin_task_id"]
+            return event.topic != "mechanic/errors/event" and task.id == route.origin_task_id
     return True
 
 
-def plan_task_runs(engine: Engine, event: Event, run: Run) -> list[dict[str, Any]]:
+def plan_task_runs(engine: Engine, event: Event, run: Run) -> list[Run]:
     """One new task run per subscription (of a receiving task) whose topic is the event's, offset applied."""
     route = engine.store.runs.route(event.id)
     now = engine.clock.now()
@@ -120,8 +122,8 @@ async def perform(engine: Engine, run: Run, executor: Executor | None, *, inline
     return await in_executor(executor, _conclude, engine, run, inline_tasks)
 
 
-def perform_due_task_runs(engine: Engine, event: Event, changes: Changes, rows: list[dict[str, Any]]) -> None:
-    """Perform the task runs in ``rows`` that are due now, one after another, into ``changes``.
+def perform_due_task_runs(engine: Engine, event: Event, changes: Changes, planned: list[Run]) -> None:
+    """Perform the task runs in ``planned`` that are due now, one after another, into ``changes``.
 
     Each is still a run of its own: it is started (``attempts`` 1, its own ``started_at``) only after the
     event run that made it was performed, and stops with its own outcome, actions, logs and errors. Only
@@ -133,15 +135,13 @@ def perform_due_task_runs(engine: Engine, event: Event, changes: Changes, rows: 
     an action run or an older task run is due: those come first (spec §3.4; within a kind, oldest first), and
     this event's task runs wait their turn.
     """
-    due = [row for row in rows if row["status"] == RunStatus.DUE.value]
+    due = [run for run in planned if run.status is RunStatus.DUE]
     if not due or engine.store.runs.any_due(max_priority=RunKind.TASK.priority):
         return
-    for row in due:
-        task_run = Run(id=row["id"], kind=RunKind.TASK, status=RunStatus.STARTED, event_id=row["event_id"],
-                       task_id=row["task_id"], parent_run_id=row["parent_run_id"], position=row["position"],
-                       run_at=row["run_at"], enqueued_at=row["enqueued_at"], started_at=engine.queue.now(),
-                       attempts=1, details=dict(row["details"]), created_at=row["created_at"])
-        row.update(status=task_run.status.value, started_at=task_run.started_at, attempts=task_run.attempts)
+    for task_run in due:
+        # Its row is not stored yet: it is written as it ends, so it is started here in memory only.
+        task_run.status, task_run.started_at, task_run.attempts = RunStatus.STARTED, engine.queue.now(), 1
+        task_run.claimed_by = engine.queue.worker
         try:
             outcome = conclude_task_run(engine, task_run, event=event)
         except Exception as exc:  # noqa: BLE001 - as perform() does: the task run fails, the event run stands
@@ -149,12 +149,14 @@ def perform_due_task_runs(engine: Engine, event: Event, changes: Changes, rows: 
             outcome = Changes()
             outcome.move(task_run, RunStatus.FAILED, stopped_at=engine.queue.now(),
                          error=f"internal error: {type(exc).__name__}: {exc}")
-        for changed, target, fields in outcome.updates:
-            if changed is task_run:
-                # Its row is not stored yet: write it as it ends (the transition was checked by move()).
-                row.update(status=target.value, **fields)
+        for change in outcome.updates:
+            if change.run is task_run:
+                # Write it as it ends (the transition was checked by move()).
+                task_run.status = change.target
+                for key, value in change.fields.items():
+                    setattr(task_run, key, value)
             else:
-                changes.updates.append((changed, target, fields))
+                changes.updates.append(change)
         changes.runs.extend(outcome.runs)
         changes.events.extend(outcome.events)
 
@@ -178,10 +180,10 @@ def _conclude(engine: Engine, run: Run, inline_tasks: bool = False) -> Changes:
         changes.move(run, RunStatus.SUCCEEDED, stopped_at=engine.queue.now(), result=[], error=None,
                      details={"filtered_by": stopped_by})
         return changes
-    rows = plan_task_runs(engine, event, run)
-    changes.runs.extend(rows)
-    changes.move(run, RunStatus.SUCCEEDED, stopped_at=engine.queue.now(), result=[row["id"] for row in rows],
+    planned = plan_task_runs(engine, event, run)
+    changes.runs.extend(planned)
+    changes.move(run, RunStatus.SUCCEEDED, stopped_at=engine.queue.now(), result=[task.id for task in planned],
                  error=None, details={})
     if inline_tasks:
-        perform_due_task_runs(engine, event, changes, rows)
+        perform_due_task_runs(engine, event, changes, planned)
     return changes

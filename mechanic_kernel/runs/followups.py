@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from ..clock import isoformat
-from ..models.events import Event
 from ..ids import uuid7
-from .queue import NewEvent
+from ..models.events import Event
+from ..models.runs import Run
+from ..models.tasks import Task
+from ..store.contract import NewEvent
 
 if TYPE_CHECKING:
-    from ..models.runs import Run
-    from .perform import Engine
+    from .engine import Engine
 
 PERFORM_TOPIC = "mechanic/actions/perform"
 ERROR_TOPICS = ("mechanic/errors/action", "mechanic/errors/event", "mechanic/errors/task")
@@ -46,7 +47,7 @@ def event_summary(event: Event, run: Run | None) -> dict[str, Any]:
     }
 
 
-def task_summary(task: Any, run: Run | None) -> dict[str, Any]:
+def task_summary(task: Task, run: Run | None) -> dict[str, Any]:
     """The task as error events show it, with its ``run``."""
     return {"id": task.id, "name": task.name, "created_at": task.created_at,
             "run": run.summary() if run else None}
@@ -60,7 +61,7 @@ def action_object(run: Run) -> dict[str, Any]:
 
 
 def error_event(engine: Engine, topic: str, message: str, *, event: Event, event_run: Run | None = None,
-                task: Any = None, task_run: Run | None = None,
+                task: Task | None = None, task_run: Run | None = None,
                 action_run: Run | None = None) -> NewEvent | None:
     """A ``mechanic/errors/*`` event about a failure, or None when the failure was itself answering one.
 
@@ -80,7 +81,7 @@ def error_event(engine: Engine, topic: str, message: str, *, event: Event, event
                     origin_run_id=cause.id if cause is not None else None)
 
 
-def perform_event(engine: Engine, action_run: Run, task: Any) -> NewEvent | None:
+def perform_event(engine: Engine, action_run: Run, task: Task | None) -> NewEvent | None:
     """The ``mechanic/actions/perform`` child event of a performed action, or None when none is due.
 
     Only for a task that subscribes to the topic, never for echo, never with ``__perform_event: false``.

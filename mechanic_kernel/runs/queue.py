@@ -1,122 +1,102 @@
-"""The run queue: claims due runs in priority order and commits each run's outcome with what it created.
+"""The run queue: claims due runs in priority order under a lease, and commits each run's outcome.
 
-A perform never writes piecemeal. It fills a :class:`Changes` (status changes, new runs, new events) and the
-queue commits it in one transaction of the store's writer thread, checking every status change against
-:data:`~mechanic_kernel.models.runs.TRANSITIONS` twice: here, and as a compare-and-set in SQL.
+A perform never writes piecemeal. It fills a :class:`~mechanic_kernel.store.contract.Changes` (status
+changes, new runs, new events) and the queue commits it as one unit of work of the store, which checks every
+status change against :data:`~mechanic_kernel.models.runs.TRANSITIONS` as a compare-and-set.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import sqlite3
+import os
+import socket
 from concurrent.futures import Future
-from dataclasses import dataclass
-from dataclasses import field
-from typing import TYPE_CHECKING
 from typing import Any
 
 from ..clock import Clock
 from ..clock import isoformat
-from ..errors import Conflict
-from ..models.events import Event
+from ..ids import uuid4
 from ..ids import uuid7
-from ..store.runs import claim_runs
-from ..store.runs import insert_event
-from ..store.runs import insert_run
-from ..store.runs import update_run
 from ..models.runs import Run
 from ..models.runs import RunKind
 from ..models.runs import RunStatus
-from ..models.runs import check_transition
-from ..models.runs import sources_of
+from ..store.contract import Changes
+from ..store.contract import Lease
+from ..store.contract import Store
 
-if TYPE_CHECKING:
-    from ..store import Store
-
-
-def run_from_row(row: dict[str, Any]) -> Run:
-    """A :class:`Run` from a store row."""
-    return Run(
-        id=row["id"], kind=RunKind(row["kind"]), status=RunStatus(row["status"]), event_id=row["event_id"],
-        task_id=row["task_id"], parent_run_id=row["parent_run_id"], position=row["position"],
-        run_at=row["run_at"], enqueued_at=row["enqueued_at"], started_at=row["started_at"],
-        stopped_at=row["stopped_at"], attempts=row["attempts"], result=row["result"], error=row["error"],
-        details=row["details"] or {}, created_at=row["created_at"],
-    )
+# How long a claim holds without renewal. A worker renews its runs' leases every third of it, so only a
+# worker that stopped (killed, frozen, cut off from the store) loses them; another then takes them over.
+DEFAULT_LEASE_SECONDS = 30.0
 
 
-@dataclass
-class NewEvent:
-    """An event to create with its event run: a child event, an error event, a perform event."""
-
-    event: Event
-    task_ids: list[str] | None = None
-    origin_task_id: str | None = None
-    origin_run_id: str | None = None
-    run_at: str | None = None
-
-
-@dataclass
-class Changes:
-    """What one perform (or one API call) changes, committed atomically by :meth:`RunQueue.commit`."""
-
-    updates: list[tuple[Run, RunStatus, dict[str, Any]]] = field(default_factory=list)
-    runs: list[dict[str, Any]] = field(default_factory=list)
-    events: list[NewEvent] = field(default_factory=list)
-
-    def move(self, run: Run, target: RunStatus, **fields: Any) -> None:
-        """Change ``run`` to ``target`` (checked against the transition table now and again in SQL)."""
-        check_transition(run.status, target)
-        self.updates.append((run, target, fields))
-
-
-async def _committed(future: Future[Any]) -> Any:
-    """Wait for a write of the writer thread; cancelling the waiter leaves the write alone.
+async def committed(future: Future[Any]) -> Any:
+    """Wait for a write of the store's writer; cancelling the waiter leaves the write alone.
 
     A write once queued commits anyway. A plain ``wrap_future`` would cancel the queued future when the
-    waiting task is cancelled (a server stopping), and the writer thread cannot settle a cancelled future.
+    waiting task is cancelled (a server stopping), and the writer cannot settle a cancelled future.
     """
     return await asyncio.shield(asyncio.wrap_future(future))
 
 
-class RunQueue:
-    """Runs of one store, as :class:`Run` objects."""
+def worker_name() -> str:
+    """A name for one worker: host and process, so ``claimed_by`` tells an operator where a run is performed."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid4()[:8]}"
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+
+class RunQueue:
+    """Runs of one store, claimed under this queue's lease.
+
+    Args:
+        store: the store.
+        clock: decides what is due and stamps every run (and lease).
+        lease_seconds: how long a claim holds without renewal.
+    """
+
+    def __init__(self, store: Store, clock: Clock, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> None:
         self.store = store
         self.clock = clock
+        self.lease_seconds = lease_seconds
+        self.worker = worker_name()
 
     def now(self) -> str:
         """The clock's reading in the stored format."""
         return isoformat(self.clock.now())
 
+    def lease(self) -> Lease:
+        """A lease from now for this queue's worker."""
+        return Lease(self.worker, isoformat(self.clock.now() + dt.timedelta(seconds=self.lease_seconds)))
+
     # -- reading -----------------------------------------------------------------------------------------
     def get(self, run_id: str) -> Run | None:
         """One run, or None."""
-        row = self.store.runs.get(run_id)
-        return run_from_row(row) if row else None
+        return self.store.runs.get(run_id)
 
     def list(self, **filters: Any) -> list[Run]:
-        """Runs matching ``filters`` (see :meth:`mechanic_kernel.store.runs.RunStore.list`)."""
+        """Runs matching ``filters`` (see :meth:`mechanic_kernel.store.contract.RunStore.list`)."""
         for key in ("status", "kind"):
             if isinstance(filters.get(key), RunStatus | RunKind):
                 filters[key] = filters[key].value
-        return [run_from_row(row) for row in self.store.runs.list(**filters)]
+        return self.store.runs.list(**filters)
 
     # -- claiming ----------------------------------------------------------------------------------------
     def claim(self, kinds: tuple[RunKind, ...] | None = None) -> Run | None:
         """Start the most urgent due run (action > task > event, then oldest run_at); None when none is due.
 
-        Scheduled runs whose ``run_at`` has come by the clock become due first, in the same transaction.
+        Scheduled runs whose ``run_at`` has come by the clock become due first, in the same transaction, and a
+        run whose lease lapsed is taken over before any due run.
         """
-        rows = self.store.runs.claim(self.now(), self._kinds(kinds)).result()
-        return run_from_row(rows[0]) if rows else None
+        runs = self.store.runs.claim(self.now(), lease=self.lease(), kinds=self._kinds(kinds)).result()
+        return runs[0] if runs else None
 
     async def aclaim(self, kinds: tuple[RunKind, ...] | None = None, limit: int = 1) -> list[Run]:
         """Start up to ``limit`` due runs, most urgent first, without blocking the event loop meanwhile."""
-        rows = await _committed(self.store.runs.claim(self.now(), self._kinds(kinds), limit))
-        return [run_from_row(row) for row in rows]
+        return await committed(self.store.runs.claim(self.now(), lease=self.lease(), kinds=self._kinds(kinds),
+                                                     limit=limit))
+
+    def renew(self, run_ids: list[str]) -> Future[int]:
+        """Extend the leases of runs this queue's worker is performing."""
+        return self.store.runs.renew(run_ids, self.lease())
 
     @staticmethod
     def _kinds(kinds: tuple[RunKind, ...] | None) -> tuple[str, ...] | None:
@@ -125,29 +105,25 @@ class RunQueue:
     # -- building ----------------------------------------------------------------------------------------
     def new_run(self, kind: RunKind, event_id: str, *, task_id: str | None = None,
                 parent_run_id: str | None = None, position: int = 0, run_at: dt.datetime | str | None = "now",
-                details: dict[str, Any] | None = None) -> dict[str, Any]:
-        """A row for a new run: due when ``run_at`` is now or past, scheduled when later or None (waiting)."""
+                details: dict[str, Any] | None = None) -> Run:
+        """A new run: due when ``run_at`` is now or past, scheduled when later or None (waiting)."""
         now = self.now()
         if run_at == "now":
             run_at = now
         elif isinstance(run_at, dt.datetime):
             run_at = isoformat(run_at)
         due = run_at is not None and run_at <= now
-        return {
-            "id": uuid7(), "kind": kind.value,
-            "status": (RunStatus.DUE if due else RunStatus.SCHEDULED).value, "priority": kind.priority,
-            "event_id": event_id, "task_id": task_id, "parent_run_id": parent_run_id, "position": position,
-            "run_at": run_at, "enqueued_at": now if due else None, "attempts": 0, "details": details or {},
-            "created_at": now,
-        }
+        return Run(id=uuid7(), kind=kind, status=RunStatus.DUE if due else RunStatus.SCHEDULED, event_id=event_id,
+                   task_id=task_id, parent_run_id=parent_run_id, position=position, run_at=run_at,
+                   enqueued_at=now if due else None, details=details or {}, created_at=now)
 
     def commit(self, changes: Changes) -> None:
         """Apply ``changes`` in one transaction.
 
         Raises:
-            Conflict: a run's status changed meanwhile (another worker, a cancel); nothing is written.
+            Conflict: a run was changed meanwhile (another worker, a cancel); nothing is written.
         """
-        self._write(changes, 0).result()
+        self.store.runs.commit(changes, now=self.now()).result()
         self._applied(changes)
 
     async def acommit(self, changes: Changes, claim: int = 0) -> list[Run]:
@@ -156,30 +132,14 @@ class RunQueue:
         Raises:
             Conflict: as :meth:`commit`.
         """
-        rows = await _committed(self._write(changes, claim))
+        claimed = await committed(self.store.runs.commit(changes, now=self.now(), claim=claim,
+                                                         lease=self.lease() if claim else None))
         self._applied(changes)
-        return [run_from_row(row) for row in rows]
-
-    def _write(self, changes: Changes, claim: int) -> Future[list[dict[str, Any]]]:
-        now = self.now()
-
-        def work(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-            for run, target, fields in changes.updates:
-                if not update_run(conn, run.id, [status.value for status in sources_of(target)
-                                                 if status is run.status], target.value, **fields):
-                    raise Conflict(f"run {run.id} is no longer {run.status.value}; it was changed meanwhile")
-            for row in changes.runs:
-                insert_run(conn, row)
-            for new in changes.events:
-                insert_event(conn, new.event, task_ids=new.task_ids, origin_task_id=new.origin_task_id,
-                             origin_run_id=new.origin_run_id, run_at=new.run_at, now=now)
-            return claim_runs(conn, now, None, claim) if claim > 0 else []
-
-        return self.store.runs.write(work)
+        return claimed
 
     @staticmethod
     def _applied(changes: Changes) -> None:
-        for run, target, fields in changes.updates:
-            run.status = target
-            for key, value in fields.items():
-                setattr(run, key, value)
+        for change in changes.updates:
+            change.run.status = change.target
+            for key, value in change.fields.items():
+                setattr(change.run, key, value)

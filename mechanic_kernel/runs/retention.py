@@ -1,4 +1,4 @@
-"""Housekeeping: retention (spec §1.11) and runs left started by a worker that died."""
+"""Housekeeping: retention (spec §1.11), and giving up on runs whose worker died."""
 
 from __future__ import annotations
 
@@ -6,16 +6,17 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from ..clock import isoformat
+from ..models.runs import RunKind
+from ..models.runs import RunStatus
+from ..store.contract import Changes
+from .action_run import advance_sequence
 
 if TYPE_CHECKING:
-    from .perform import Engine
+    from .engine import Engine
 
 # Completeness looks this many generations of descendant events down (spec §1.11).
 GENERATIONS = 5
 BATCH = 500
-# A run still started after this long was being performed by a worker that stopped (renders time out after
-# 20 s, requests long before an hour); it is failed so it can be retried by hand (docs/decisions.md, "Runs").
-INTERRUPTED_AFTER = dt.timedelta(hours=1)
 
 
 def purge(engine: Engine, retention_days: int | None = None) -> int:
@@ -42,22 +43,20 @@ def purge(engine: Engine, retention_days: int | None = None) -> int:
             return purged
 
 
-def fail_interrupted(engine: Engine, older_than: dt.timedelta = INTERRUPTED_AFTER) -> int:
-    """Fail the runs started longer ago than ``older_than`` (their worker died); return how many."""
-    from ..models.runs import RunKind
-    from ..models.runs import RunStatus
-    from .queue import Changes
+def fail_interrupted(engine: Engine) -> int:
+    """Fail the runs whose worker stopped (their lease lapsed); return how many.
 
-    cutoff = isoformat(engine.clock.now() - older_than)
+    A worker's claim takes such runs over by itself; this is for giving up on them instead, e.g. when no
+    worker will run for a while. They can then be retried by hand.
+    """
+    now = engine.queue.now()
     changes = Changes()
     for run in engine.queue.list(status=RunStatus.STARTED):
-        if run.started_at is not None and run.started_at < cutoff:
-            changes.move(run, RunStatus.FAILED, stopped_at=engine.queue.now(),
+        if run.lease_expires_at is not None and run.lease_expires_at < now:
+            changes.move(run, RunStatus.FAILED, stopped_at=now,
                          error="interrupted: the worker performing this run stopped before it finished; "
                                "retry it to perform it again")
             if run.kind is RunKind.ACTION and run.details.get("sequence"):
-                from .action_run import advance_sequence
-
                 advance_sequence(engine, run, changes, failed=True)
     if changes.updates:
         engine.queue.commit(changes)

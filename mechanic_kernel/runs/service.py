@@ -11,17 +11,20 @@ from ..clock import isoformat
 from ..errors import Conflict
 from ..errors import InvalidInput
 from ..errors import NotFound
+from ..liquid.render import parse_template
 from ..models.events import Event
-from ..topics import validate_user_topic
-from .followups import USER_SOURCE
-from .followups import new_event
-from .followups import origin_only
 from ..models.runs import Run
 from ..models.runs import RunKind
 from ..models.runs import RunStatus
-from .perform import Engine
-from .queue import Changes
-from .queue import NewEvent
+from ..store.contract import Changes
+from ..store.contract import NewEvent
+from ..topics import validate_user_topic
+from .engine import Engine
+from .followups import USER_SOURCE
+from .followups import new_event
+from .followups import origin_only
+from .retention import fail_interrupted
+from .retention import purge
 
 
 def parse_run_at(value: Any) -> dt.datetime | None:
@@ -130,7 +133,7 @@ class Runs:
                 "filtered_by": event_run.details.get("filtered_by"),
             },
             "task_runs": task_runs,
-            "child_event_ids": self.engine.store.runs.children_of(event_id),
+            "child_event_ids": self.engine.store.events.children_of(event_id),
         }
 
     def statuses(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -148,14 +151,10 @@ class Runs:
 
     def purge(self, retention_days: int | None = None) -> int:
         """Delete events complete for longer than ``retention_days`` (default: the setting), with runs."""
-        from .retention import purge
-
         return purge(self.engine, retention_days)
 
     def fail_interrupted(self) -> int:
-        """Fail runs left started for over an hour by a worker that stopped; they can then be retried."""
-        from .retention import fail_interrupted
-
+        """Fail runs whose worker stopped (lease lapsed) instead of letting a worker take them over."""
         return fail_interrupted(self.engine)
 
     # -- changing ------------------------------------------------------------------------------------------
@@ -249,8 +248,6 @@ class Runs:
         Raises:
             InvalidInput: an empty name, or Liquid that does not parse.
         """
-        from ..liquid.render import parse_template
-
         if not name or not name.strip():
             raise InvalidInput("an event filter needs a name")
         try:

@@ -7,18 +7,20 @@ from concurrent.futures import Executor
 from typing import TYPE_CHECKING
 from typing import Any
 
-from .followups import PERFORM_TOPIC
-from .followups import error_event
+from ..models.runs import Run
 from ..models.runs import RunKind
 from ..models.runs import RunStatus
-from .perform import in_executor
-from .queue import Changes
+from ..models.tasks import Task
+from ..store.contract import Changes
+from ..tasks.execute import render_task
+from .engine import Engine
+from .engine import in_executor
+from .followups import PERFORM_TOPIC
+from .followups import error_event
 
 if TYPE_CHECKING:
-    from ..models.events import Event
     from ..liquid.render import RenderResult
-    from ..models.runs import Run
-    from .perform import Engine
+    from ..models.events import Event
 
 
 def action_record(action: Any) -> dict[str, Any]:
@@ -27,7 +29,7 @@ def action_record(action: Any) -> dict[str, Any]:
             "perform_event": action.perform_event}
 
 
-def _record(result: RenderResult, task: Any) -> dict[str, Any]:
+def _record(result: RenderResult, task: Task) -> dict[str, Any]:
     failure = result.failure
     return {
         "task_name": task.name,
@@ -54,9 +56,7 @@ def _same_results(record: dict[str, Any], previous: dict[str, Any]) -> bool:
     return mine == theirs
 
 
-def _render(engine: Engine, task: Any, event: Event) -> RenderResult:
-    from ..tasks.execute import render_task
-
+def _render(engine: Engine, task: Task, event: Event) -> RenderResult:
     return render_task(task, engine.event_object(event), shop=engine.shop(), cache=engine.cache.view(),
                        runtime=engine.runtime())
 
@@ -89,7 +89,7 @@ def conclude(engine: Engine, run: Run, event: Event | None = None) -> Changes:
     elif result.errors:
         error = result.errors[0] if len(result.errors) == 1 else list(result.errors)
     elif event.topic == PERFORM_TOPIC:
-        previous = engine.queue.get(engine.store.runs.route(event.id)["origin_run_id"] or "")
+        previous = engine.queue.get(engine.store.runs.route(event.id).origin_run_id or "")
         if previous is not None and previous.kind is RunKind.TASK and _same_results(record, previous.details):
             error = ("loop detected: this mechanic/actions/perform run rendered exactly what the run before "
                      "it did, so it was stopped (spec §3.8)")
@@ -101,15 +101,14 @@ def conclude(engine: Engine, run: Run, event: Event | None = None) -> Changes:
         if failure is not None:
             changes.events.append(failure)
         return changes
-    rows = plan_action_runs(engine, run, task, record["actions"])
-    changes.runs.extend(rows)
+    planned = plan_action_runs(engine, run, task, record["actions"])
+    changes.runs.extend(planned)
     changes.move(run, RunStatus.SUCCEEDED, stopped_at=now, error=None,
-                 result={"action_run_ids": [row["id"] for row in rows]}, details=record)
+                 result={"action_run_ids": [action.id for action in planned]}, details=record)
     return changes
 
 
-def plan_action_runs(engine: Engine, run: Run, task: Any,
-                     actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def plan_action_runs(engine: Engine, run: Run, task: Task, actions: list[dict[str, Any]]) -> list[Run]:
     """One action run per rendered action, in rendered order.
 
     In a sequence only the first is due; the others wait (scheduled, no ``run_at``) until the one before

@@ -2,6 +2,12 @@
 
 The recipe: ``work()`` → ``claim()`` → ``perform()`` → the run's module commits its outcome, repeated while
 a slot is free. The clock decides what is due, so tests move a FrozenClock and step; nothing sleeps.
+
+Any number of workers, in any processes, may share a store: each claim holds its runs under a lease that
+``work()`` renews while it performs them, so a run is performed by one worker at a time, and a worker that dies
+leaves runs that the next claim takes over once their lease lapses. ``work()`` wakes when the store says runs
+came due (at once for commits of its own process; across processes on PostgreSQL, through LISTEN/NOTIFY)
+and otherwise looks again every poll interval.
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ from typing import TypeVar
 from ..clock import parse_iso
 from ..models.runs import Run
 from ..models.runs import RunKind
-from .perform import Engine
+from .engine import Engine
 from .perform import perform
+from .retention import purge
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -31,8 +38,10 @@ log = logging.getLogger("mechanic_kernel.runs")
 DEFAULT_CONCURRENCY = 4
 # How often work() applies retention (spec §1.11): deletion is due days later, so hourly is plenty.
 PURGE_EVERY = dt.timedelta(hours=1)
-# How long work() waits at most before looking for due runs again when nothing woke it up.
+# How long work() waits at most before looking for due runs again when nothing woke it up: runs made due by
+# other processes are seen this late at worst, unless the store notifies across processes.
 IDLE_POLL_SECONDS = 0.5
+NOTIFIED_POLL_SECONDS = 5.0
 
 
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -68,6 +77,7 @@ class Worker:
         self._lock = threading.Lock()
         self.started = 0  # runs performed by this worker since it was made
         self._last_purge: dt.datetime | None = None
+        self._in_flight: set[str] = set()
 
     def __repr__(self) -> str:
         return f"Worker(concurrency={self.concurrency})"
@@ -121,13 +131,28 @@ class Worker:
         """Perform ``run``, then the runs its commit claims, until none is due or the worker stops."""
         while run is not None:
             self.started += 1
+            self._in_flight.add(run.id)
             try:
                 following = await perform(self.engine, run, self._render_executor(),
                                           claim_next=0 if stop.is_set() else 1, inline_tasks=True)
             except Exception:  # noqa: BLE001 - the store failed; the slot ends, work() goes on
                 log.exception("the outcome of %s run %s could not be stored", run.kind.value, run.id)
                 return
+            finally:
+                self._in_flight.discard(run.id)
             run = following[0] if following else None
+
+    async def _renew_leases(self) -> None:
+        """Every third of the lease, extend the leases of the runs this worker is performing."""
+        interval = max(0.05, self.engine.queue.lease_seconds / 3)
+        while True:
+            await asyncio.sleep(interval)
+            if not self._in_flight:
+                continue
+            try:
+                await asyncio.wrap_future(self.engine.queue.renew(sorted(self._in_flight)))
+            except Exception:  # noqa: BLE001 - retried next interval; a lapsed lease only means a takeover
+                log.exception("the worker could not renew the leases of its runs")
 
     def wake(self) -> None:
         """Tell a running ``work()`` that new runs may be due (thread-safe; a no-op when not working)."""
@@ -143,6 +168,8 @@ class Worker:
         stop = stop or asyncio.Event()
         self._wake, self._wake_loop = asyncio.Event(), asyncio.get_running_loop()
         running: set[asyncio.Task[Any]] = set()
+        unsubscribe = self.engine.store.runs.on_due(self.wake)
+        renewing = asyncio.ensure_future(self._renew_leases())
         try:
             while not stop.is_set():
                 self._wake.clear()
@@ -167,28 +194,27 @@ class Worker:
                     for waiter in waiters:
                         waiter.cancel()
         finally:
+            unsubscribe()
             if running:
                 await asyncio.gather(*running, return_exceptions=True)
+            renewing.cancel()
+            await asyncio.gather(renewing, return_exceptions=True)
             self._wake = self._wake_loop = None
 
     async def _maybe_purge(self) -> None:
-        from .retention import fail_interrupted
-        from .retention import purge
-
         now = self.engine.clock.now()
         if self._last_purge is None or now - self._last_purge >= PURGE_EVERY:
             self._last_purge = now
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._render_executor(), fail_interrupted, self.engine)
-            await loop.run_in_executor(self._render_executor(), purge, self.engine)
+            await asyncio.get_running_loop().run_in_executor(self._render_executor(), purge, self.engine)
 
     def _idle_timeout(self) -> float:
-        """Seconds until the next scheduled run (at most the poll interval; other processes add runs too)."""
+        """Seconds until the next scheduled run or lapsing lease, at most the poll interval."""
+        poll = NOTIFIED_POLL_SECONDS if self.engine.store.notifies_other_processes else IDLE_POLL_SECONDS
         upcoming = self.engine.store.runs.next_run_at()
         if upcoming is None:
-            return IDLE_POLL_SECONDS
+            return poll
         wait = (parse_iso(upcoming) - self.engine.clock.now()).total_seconds()
-        return max(0.01, min(wait, IDLE_POLL_SECONDS))
+        return max(0.01, min(wait, poll))
 
     def _render_executor(self) -> Executor:
         with self._lock:

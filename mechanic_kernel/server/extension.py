@@ -19,7 +19,7 @@ from traitlets import Integer
 from traitlets import Unicode
 from traitlets import default
 
-from .. import __version__
+from ..version import __version__
 from ..home import HOME_ENV
 from ..home import resolve_home
 from ..runtime_file import clear_server_note

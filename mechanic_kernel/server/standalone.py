@@ -25,7 +25,7 @@ async def serve(
     """
     server, url = start_server(workbench, host, port)
     # This loop mostly receives webhooks: committing them here avoids a thread hand-off per batch.
-    workbench.store.db.commit_on_loop(asyncio.get_running_loop())
+    workbench.store.attach_loop(asyncio.get_running_loop())
     stop = asyncio.Event()
     worker_stop = asyncio.Event()  # the worker finishes the runs it started, then returns
     worker = asyncio.ensure_future(workbench.worker.work(worker_stop) if run_worker else worker_stop.wait())

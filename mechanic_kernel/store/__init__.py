@@ -1,42 +1,41 @@
-"""The store: everything a workbench keeps, behind a small interface (SQLite now, PostgreSQL later)."""
+"""The store: everything a workbench keeps, behind one contract (:mod:`.contract`) and two backends.
+
+``open_store(home)`` opens the SQLite file in the home folder (the embedded default, nothing to set up);
+``open_store(home, "postgresql://…")`` (or ``MECHANIC_STORE``) a PostgreSQL database that many processes on
+many machines share. Both pass the same contract tests.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .cache import CacheStore
-from .database import Database
-from .events import EventStore
-from .files import FileStore
-from .outbox import OutboxStore
-from .runs import RunStore
-from .settings import SettingsStore
-from .tasks import TaskStore
-from .webhooks import WebhookStore
+from .contract import Store
+from .url import STORE_ENV
+from .url import STORE_FILE
+from .url import StoreURL
+from .url import mask
+from .url import resolve
 
-STORE_FILE = "mechanic.sqlite3"
+__all__ = ["STORE_ENV", "STORE_FILE", "Store", "StoreURL", "mask", "open_store", "resolve"]
 
 
-class Store:
-    """The SQLite store of one home folder; each attribute groups the SQL of one concept."""
+def open_store(home: Path, url: str | None = None) -> Store:
+    """Open (creating and migrating as needed) the store of a home folder.
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.db = Database(self.path)
-        self.webhooks = WebhookStore(self.db)
-        self.settings = SettingsStore(self.db)
-        self.events = EventStore(self.db)
-        self.tasks = TaskStore(self.db)
-        self.runs = RunStore(self.db)
-        self.cache = CacheStore(self.db)
-        self.outbox = OutboxStore(self.db)
-        self.files = FileStore(self.db)
+    Args:
+        home: the home folder (the SQLite file lives there unless ``url`` says otherwise).
+        url: a store URL; default ``MECHANIC_STORE``, else SQLite in ``home``.
 
-    def close(self) -> None:
-        """Flush pending writes and close the file."""
-        self.db.close()
+    Raises:
+        StoreError: the URL is invalid, or the store cannot be reached, opened or migrated; the message names
+            the URL (password masked) and what to check.
+    """
+    target = resolve(Path(home), url)
+    if target.backend == "postgresql":
+        from .postgres import open_postgres
 
+        return open_postgres(target.url)
+    from .sqlite import open_sqlite
 
-def open_store(home: Path) -> Store:
-    """Open (creating and migrating as needed) the store of a home folder."""
-    return Store(Path(home) / STORE_FILE)
+    assert target.path is not None
+    return open_sqlite(target.path)

@@ -1,58 +1,87 @@
-"""The store's schema: numbered SQL files in ``migrations/``, applied in order and recorded in the store.
+"""The schema: one list of versions, each a SQL file per backend in ``migrations/``, applied in order.
 
-A released migration is never edited; a change is a new file. Files are named ``NNNN_what.sql`` and applied
-by number, each in the same transaction as the row that records it in ``schema_migrations``.
+A version is named ``NNNN_what`` and has one file per backend: ``NNNN_what.sqlite.sql`` and
+``NNNN_what.postgresql.sql``. Both backends therefore always hold the same tables, with the same columns and
+meanings, at the same version. A released migration is never edited; a change is a new version. Each
+version is applied in the same transaction as the row that records it in ``schema_migrations``, and a store
+that records a version this release does not know (a newer mechanic-kernel migrated it) is refused.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from importlib import resources
+from typing import Protocol
+
+from ..errors import StoreError
 
 _MIGRATIONS = "mechanic_kernel.store.migrations"
+BACKENDS = ("sqlite", "postgresql")
 
 
-def migrations() -> list[tuple[str, str]]:
-    """Every migration as ``(name, sql)``, in order."""
-    files = sorted(entry for entry in resources.files(_MIGRATIONS).iterdir() if entry.name.endswith(".sql"))
-    return [(entry.name.removesuffix(".sql"), entry.read_text(encoding="utf-8")) for entry in files]
+class Migrator(Protocol):
+    """A backend's way of applying migrations on one connection."""
+
+    def applied(self) -> set[str]:
+        """The versions the store records (creating the record table if needed)."""
+
+    def begin(self) -> None:
+        """Start a transaction that no other migrator can run beside."""
+
+    def run(self, name: str, sql: str) -> None:
+        """Run one version's SQL and record it."""
+
+    def commit(self) -> None:
+        """Commit the transaction."""
+
+    def rollback(self) -> None:
+        """Roll the transaction back."""
 
 
-def migrate(conn: sqlite3.Connection) -> list[str]:
-    """Apply the migrations this database lacks; return the names applied."""
+def versions() -> list[str]:
+    """Every version, in order."""
+    names = {entry.name.split(".", 1)[0] for entry in resources.files(_MIGRATIONS).iterdir()
+             if entry.name.endswith(".sql")}
+    return sorted(names)
+
+
+def migrations(backend: str) -> list[tuple[str, str]]:
+    """Every version as ``(name, sql)`` for one backend, in order.
+
+    Raises:
+        StoreError: a version lacks this backend's file (a packaging mistake).
+    """
+    folder = resources.files(_MIGRATIONS)
+    found = []
+    for name in versions():
+        entry = folder / f"{name}.{backend}.sql"
+        if not entry.is_file():
+            raise StoreError(f"migration {name} has no {backend} version ({name}.{backend}.sql)")
+        found.append((name, entry.read_text(encoding="utf-8")))
+    return found
+
+
+def migrate(migrator: Migrator, backend: str, url: str) -> list[str]:
+    """Apply the versions the store lacks; return the names applied.
+
+    Raises:
+        StoreError: the store records a version this release does not know.
+    """
+    known = migrations(backend)
     applied: list[str] = []
-    conn.execute("BEGIN IMMEDIATE")
+    migrator.begin()
     try:
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL"
-                     " DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))")
-        done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
-        known = migrations()
+        done = migrator.applied()
         unknown = done - {name for name, _ in known}
         if unknown:
-            raise sqlite3.DatabaseError(
-                f"the store was migrated by a newer mechanic-kernel ({', '.join(sorted(unknown))}); upgrade it")
+            raise StoreError(
+                f"the store at {url} was migrated by a newer mechanic-kernel ({', '.join(sorted(unknown))}); "
+                "upgrade mechanic-kernel to use it")
         for name, sql in known:
-            if name in done:
-                continue
-            for statement in _statements(sql):
-                conn.execute(statement)
-            conn.execute("INSERT INTO schema_migrations (name) VALUES (?)", (name,))
-            applied.append(name)
-        conn.execute("COMMIT")
+            if name not in done:
+                migrator.run(name, sql)
+                applied.append(name)
+        migrator.commit()
     except BaseException:
-        conn.execute("ROLLBACK")
+        migrator.rollback()
         raise
     return applied
-
-
-def _statements(sql: str) -> list[str]:
-    # executescript() would commit the surrounding transaction, so split into whole statements ourselves.
-    statements: list[str] = []
-    pending = ""
-    for piece in sql.split(";"):
-        pending += piece + ";"
-        if sqlite3.complete_statement(pending):
-            if pending.strip(" \n;"):
-                statements.append(pending.strip())
-            pending = ""
-    return statements

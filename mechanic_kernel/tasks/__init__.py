@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ..models.tasks import Task
 from .execute import event_object
 from .execute import render_task
-from ..models.tasks import Task
 from .service import ImportResult
 from .service import Tasks
 from .subscriptions import Offset

@@ -23,8 +23,8 @@ from .execute import render_task
 from .samples import sample_data
 
 if TYPE_CHECKING:
-    from ..models.events import Event
     from ..liquid.render import RenderResult
+    from ..models.events import Event
     from ..models.tasks import Task
 
 # Preview event ids are derived from the task, topic and position so a preview with a frozen clock is

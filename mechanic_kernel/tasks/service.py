@@ -21,7 +21,10 @@ from ..clock import Clock
 from ..clock import isoformat
 from ..errors import InvalidInput
 from ..errors import NotFound
+from ..models.tasks import TASK_FIELDS
+from ..models.tasks import Task
 from ..shop import shop_object
+from ..store.contract import SubscriptionLine
 from . import options as opts
 from . import subscriptions as subs
 from .importexport import export_task
@@ -29,14 +32,12 @@ from .importexport import load_tasks
 from .importexport import read_folder
 from .importexport import task_from_json
 from .importexport import write_folder
-from ..models.tasks import TASK_FIELDS
-from ..models.tasks import Task
 from .preview import preview
 
 if TYPE_CHECKING:
     from ..settings import Settings
-    from ..store.events import EventStore
-    from ..store.tasks import TaskStore
+    from ..store.contract import EventStore
+    from ..store.contract import TaskStore
 
 # Fields a caller may change with update(); id and timestamps are the service's.
 EDITABLE = tuple(name for name in TASK_FIELDS if name not in ("id", "created_at", "updated_at"))
@@ -59,6 +60,12 @@ class ImportResult:
     def to_dict(self) -> dict[str, Any]:
         """The task's JSON plus ``replaced`` and ``problems``."""
         return {**self.task.to_dict(), "replaced": self.replaced, "problems": self.problems}
+
+
+def _lines(parsed: list[subs.Subscription]) -> list[SubscriptionLine]:
+    """Subscriptions as the store routes events by them."""
+    return [SubscriptionLine(sub.topic, sub.offset.amount if sub.offset else None,
+                             sub.offset.unit if sub.offset else None, str(sub)) for sub in parsed]
 
 
 def option_fields(task: Task) -> list[opts.OptionField]:
@@ -177,7 +184,7 @@ class Tasks:
         now = self._now()
         task = Task(name=name, script=script, created_at=now, updated_at=now, **fields)
         task, parsed = self._validated(task, check_preview=check_preview)
-        self._store.insert(task, parsed)
+        self._store.insert(task, _lines(parsed))
         return task
 
     def get(self, task_id: str) -> Task:
@@ -198,7 +205,8 @@ class Tasks:
     def subscribed(self, topic: str) -> list[tuple[Task, subs.Subscription]]:
         """Enabled tasks subscribed to ``topic``, each with the subscription (one pair per matching line)."""
         pairs = []
-        for task, amount, unit in self._store.subscribed(topic):
+        for task, line in self._store.subscribed(topic):
+            amount, unit = line.offset_amount, line.offset_unit
             offset = subs.Offset(amount, unit) if unit is not None and amount is not None else None
             pairs.append((task, subs.Subscription(topic, offset, topic + (str(offset) if offset else ""))))
         return pairs
@@ -216,7 +224,7 @@ class Tasks:
         current = self.get(task_id)
         task = replace(current, **fields, updated_at=self._now())
         task, parsed = self._validated(task, check_preview=check_preview)
-        self._store.replace(task, parsed, saved_at=task.updated_at)
+        self._store.replace(task, _lines(parsed), saved_at=task.updated_at)
         return task
 
     def delete(self, task_id: str) -> None:
@@ -287,10 +295,10 @@ class Tasks:
                 updated_at=now,
                 enabled=target.enabled and not problems,
             )
-            self._store.replace(task, parsed, saved_at=now)
+            self._store.replace(task, _lines(parsed), saved_at=now)
             return ImportResult(task, replaced=True, problems=problems)
         task = replace(task, created_at=now, updated_at=now, enabled=task.enabled and not problems)
-        self._store.insert(task, parsed)
+        self._store.insert(task, _lines(parsed))
         return ImportResult(task, problems=problems)
 
     def import_json(self, data: Any, *, replace: bool = False) -> list[ImportResult]:

@@ -18,22 +18,22 @@ from typing import Any
 from ..clock import Clock
 from ..clock import isoformat
 from ..errors import BadRequest
+from ..ids import uuid7
 from ..models.events import WEBHOOK_SOURCE
 from ..models.events import Event
 from ..models.events import RawRequest
-from ..ids import uuid7
+from ..models.webhooks import Webhook
+from ..models.webhooks import WebhookMode
 from ..settings import origin_of
 from .ingest import header_value
 from .ingest import interpret
-from ..models.webhooks import Webhook
-from ..models.webhooks import WebhookMode
 from .service import CLIENTS
 from .service import Webhooks
 
 if TYPE_CHECKING:
     from ..settings import Settings
-    from ..store import Store
-    from ..store.database import AnyFuture
+    from ..store.contract import AnyFuture
+    from ..store.contract import Store
 
 # /mechanic/webhooks/<id>[/<client>], and /mechanic/webhook/<id> like Mechanic's legacy URL shape.
 ROUTE = re.compile(r"/mechanic/webhooks?/([^/?#]+)(?:/([^/?#]+))?/?$")

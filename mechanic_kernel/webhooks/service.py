@@ -12,10 +12,10 @@ from ..clock import Clock
 from ..clock import isoformat
 from ..errors import InvalidInput
 from ..errors import NotFound
-from ..store.webhooks import WebhookStore
-from ..topics import validate_user_topic
 from ..models.webhooks import Webhook
 from ..models.webhooks import WebhookMode
+from ..store.contract import WebhookStore
+from ..topics import validate_user_topic
 
 WEBHOOK_PATH = "mechanic/webhooks"
 CLIENTS = ("asana", "mailchimp", "ship24")

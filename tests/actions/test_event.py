@@ -26,7 +26,7 @@ def bench(tmp_path) -> Iterator:
 
 
 def children(bench, event_id: str):
-    return [bench.event(child) for child in bench.engine.store.runs.children_of(event_id)]
+    return [bench.event(child) for child in bench.engine.store.events.children_of(event_id)]
 
 
 def test_76_creates_a_child_event_after_the_task_run(bench) -> None:

@@ -102,11 +102,9 @@ def test_malformed_options_fail(options: Any, make_context: Callable[..., Action
         run(ACTION.perform(options, make_context()))
 
 
-def test_without_a_files_service_the_home_store_is_used(
-    make_context: Callable[..., ActionContext], store: Store
-) -> None:
+def test_without_a_files_service_nothing_is_written(make_context: Callable[..., ActionContext], tmp_path) -> None:
     context = make_context()
     context.services.pop("files")
-    result = run(ACTION.perform({"a.txt": "hi"}, context))
-    token = urlsplit(result["a.txt"]["url"]).path.split("/")[3]
-    assert store.files.get(token) is not None
+    with pytest.raises(ActionError, match="file records"):
+        run(ACTION.perform({"a.txt": "hi"}, context))
+    assert not (tmp_path / "files").exists()

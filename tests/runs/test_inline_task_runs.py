@@ -47,7 +47,7 @@ def test_a_failing_inline_task_run_fails_alone_and_raises_its_error_event(bench)
     assert bench.runs.list(kind="event", event_id=event.id)[0].status is RunStatus.SUCCEEDED
     (failed,) = bench.runs.task_runs(event.id)
     assert failed.status is RunStatus.FAILED and failed.error == "nope"
-    children = [bench.engine.store.events.get(child) for child in bench.engine.store.runs.children_of(event.id)]
+    children = [bench.engine.store.events.get(child) for child in bench.engine.store.events.children_of(event.id)]
     assert [child.topic for child in children] == ["mechanic/errors/task"]
 
 

@@ -13,9 +13,9 @@ import pytest
 
 from mechanic_kernel.errors import StoreError
 from mechanic_kernel.store import open_store
-from mechanic_kernel.store.database import CHECKPOINT_EVERY
-from mechanic_kernel.store.database import Database
-from mechanic_kernel.store.schema import migrations
+from mechanic_kernel.store.sqlite.database import CHECKPOINT_EVERY
+from mechanic_kernel.store.sqlite.database import SQLiteDatabase as Database
+from mechanic_kernel.store.schema import versions
 
 
 def test_store_is_in_wal_mode_with_every_migration(home: Path) -> None:
@@ -24,7 +24,7 @@ def test_store_is_in_wal_mode_with_every_migration(home: Path) -> None:
     try:
         assert store.db.query_one("PRAGMA journal_mode")[0] == "wal"
         applied = [row[0] for row in store.db.query("SELECT name FROM schema_migrations ORDER BY name")]
-        assert applied == [name for name, _ in migrations()]
+        assert applied == versions()
     finally:
         store.close()
 
@@ -34,7 +34,7 @@ def test_migrations_are_idempotent(tmp_path: Path) -> None:
     again = Database(tmp_path / "a.db")
     try:
         count = again.query_one("SELECT count(*) FROM schema_migrations")[0]
-        assert count == len(migrations())
+        assert count == len(versions())
     finally:
         again.close()
 
@@ -137,7 +137,7 @@ def test_a_failing_insert_does_not_undo_its_merged_neighbours(tmp_path: Path) ->
         release.set()
         errors = [future.exception(10) for future in futures]
         assert [error is None for error in errors] == [True, True, True, False, True]
-        assert isinstance(errors[3], sqlite3.IntegrityError)
+        assert isinstance(errors[3], StoreError) and "UNIQUE" in str(errors[3])
         assert [row[0] for row in db.query("SELECT x FROM t ORDER BY x")] == [1, 2, 3, 4]
         assert [row[0] for row in db.query("SELECT x FROM u ORDER BY x")] == [1, 2, 3, 4]
     finally:
@@ -173,7 +173,7 @@ def test_inserts_with_a_loop_resolve_asyncio_futures_after_commit(tmp_path: Path
 
         outcomes = asyncio.run(insert_many())
         assert outcomes[:40] == [None] * 40
-        assert all(isinstance(outcome, sqlite3.IntegrityError) for outcome in outcomes[40:])
+        assert all(isinstance(outcome, StoreError) for outcome in outcomes[40:])
         assert db.query_one("SELECT count(*) FROM t")[0] == 40
     finally:
         db.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mechanic_kernel.errors import StoreError
-from mechanic_kernel.store.database import Database
+from mechanic_kernel.store.sqlite.database import SQLiteDatabase as Database
 
 INSERT = "INSERT INTO t (x) VALUES (?)"
 
@@ -30,7 +30,7 @@ def committed(path: Path) -> list[int]:
 def test_inserts_of_one_loop_iteration_share_a_commit_made_before_they_resolve(db: Database) -> None:
     async def main() -> list[list[int]]:
         loop = asyncio.get_running_loop()
-        db.commit_on_loop(loop)
+        db.attach_loop(loop)
         seen: list[list[int]] = []
         futures = [db.insert([(INSERT, (i,))], loop=loop) for i in range(5)]
         for future in futures:
@@ -40,13 +40,13 @@ def test_inserts_of_one_loop_iteration_share_a_commit_made_before_they_resolve(d
 
     seen = asyncio.run(main())
     assert seen == [[0, 1, 2, 3, 4]] * 5
-    assert db._loop_commits == 1
+    assert db.loop_commits == 1
 
 
 def test_a_failing_insert_fails_alone(db: Database) -> None:
     async def main() -> list[object]:
         loop = asyncio.get_running_loop()
-        db.commit_on_loop(loop)
+        db.attach_loop(loop)
         futures = [db.insert([(INSERT, (value,))], loop=loop) for value in (1, 2, 1, 3)]
         return await asyncio.gather(*futures, return_exceptions=True)
 
@@ -57,11 +57,11 @@ def test_a_failing_insert_fails_alone(db: Database) -> None:
 
 def test_other_loops_and_threads_still_use_the_writer_thread(db: Database) -> None:
     async def main() -> None:
-        db.commit_on_loop(asyncio.new_event_loop())  # a different loop than the one inserting
+        db.attach_loop(asyncio.new_event_loop())  # a different loop than the one inserting
         await db.insert([(INSERT, (7,))], loop=asyncio.get_running_loop())
 
     asyncio.run(main())
-    assert db._loop_commits == 0
+    assert db.loop_commits == 0
     assert committed(db.path) == [7]
 
 
@@ -70,7 +70,7 @@ def test_close_commits_what_is_pending(tmp_path: Path) -> None:
     database.write_sync(lambda conn: conn.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)"))
     loop = asyncio.new_event_loop()
     try:
-        database.commit_on_loop(loop)
+        database.attach_loop(loop)
         future = database.insert([(INSERT, (9,))], loop=loop)
         database.close()  # before the loop ran its scheduled commit
         assert future.done() and future.result() is None

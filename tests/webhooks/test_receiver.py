@@ -40,7 +40,7 @@ def test_receive_nowait_answers_only_after_the_event_and_its_run_commit(workbenc
     stored = workbench.store.events.get(accepted.event.id)
     assert stored is not None and stored.data == {"a": 1}
     assert workbench.store.events.request(accepted.event.webhook_request_id) is not None
-    assert [run["kind"] for run in workbench.store.runs.list(event_id=accepted.event.id)] == ["event"]
+    assert [run.kind.value for run in workbench.store.runs.list(event_id=accepted.event.id)] == ["event"]
 
 
 def test_receive_nowait_answers_non_events_at_once(workbench: Workbench, webhook: Webhook) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ... import __version__
+from ...version import __version__
 
 _OBJECT = {"type": "object", "additionalProperties": True}
 _ARRAY = {"type": "array", "items": _OBJECT}

@@ -1,12 +1,11 @@
-"""Read-only SQL behind the pandas views: filters pushed down to SQLite, columns handed back in bulk.
+"""The frames of the SQLite store: filters pushed down to SQLite, columns handed back in bulk.
 
-Nothing here imports pandas or numpy; :mod:`mechanic_kernel.frames` turns what these functions return into
-DataFrames. Events are the big table (a million rows is a normal notebook store), so they are read in chunks
-of rowids, each chunk as *one* row per column group instead of one Python tuple per event: the numbers
-(``seq`` and ``created_at`` in milliseconds) as one fixed-width decimal string, the text columns as one
-``group_concat`` string split on the unit separator. That skips the tuple per row and the transposition that
-dominate a plain ``fetchall()`` (docs/performance.md, "Frames"). If some text holds the separator itself the
-chunk is fetched again row by row, so the result never depends on it.
+Events are the big table (a million rows is a normal notebook store), so they are read in chunks of rowids,
+each chunk as *one* row per column group instead of one Python tuple per event: the numbers (``seq`` and
+``created_at`` in milliseconds) as one fixed-width decimal string, the text columns as one ``group_concat``
+string split on the unit separator. That skips the tuple per row and the transposition that dominate a plain
+``fetchall()`` (docs/performance.md, "Frames"). If some text holds the separator itself the chunk is fetched
+again row by row, so the result never depends on it.
 """
 
 from __future__ import annotations
@@ -16,18 +15,21 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
+from ..contract import EVENT_TEXT_COLUMNS
+from ..contract import MS_DIGITS
+from ..contract import NUMBER_WIDTH
+from ..contract import SEQ_DIGITS
+from ..contract import EventColumns
+from ..contract import EventQuery
+from ..contract import RunQuery
+from ..contract import Table
+from .database import SQLiteDatabase
+
 SEPARATOR = "\x1f"  # ASCII unit separator: JSON text escapes it and ids never hold it
 CHUNK = 65_536  # rowids per chunk query: group_concat strings of a few tens of MB at most
-SEQ_DIGITS = 16
-MS_DIGITS = 16
-NUMBER_WIDTH = SEQ_DIGITS + MS_DIGITS
-# julianday() keeps whole milliseconds; the Unix epoch is Julian day 2440587.5 (JD_EPOCH_MS, in milliseconds).
-JD_EPOCH_MS = 210_866_760_000_000
-_JD_MS = "CAST(round(julianday({0}) * 86400000.0) AS INTEGER)"
-_NUMBERS = f"printf('%0{SEQ_DIGITS}d%0{MS_DIGITS}d', seq, coalesce({_JD_MS.format('created_at')}, 0))"
-
-EVENT_TEXT_COLUMNS = ("id", "topic", "source", "webhook_id", "webhook_request_id", "parent_id")
-"""Text columns of the events view, in order (``data`` follows when asked for)."""
+# julianday() keeps whole milliseconds; the Unix epoch is Julian day 2440587.5. Times before it read as 0.
+_UNIX_MS = "max(CAST(round((julianday({0}) - 2440587.5) * 86400000.0) AS INTEGER), 0)"
+_NUMBERS = f"printf('%0{SEQ_DIGITS}d%0{MS_DIGITS}d', seq, coalesce({_UNIX_MS.format('created_at')}, 0))"
 
 
 @dataclass
@@ -62,18 +64,13 @@ class Where:
         return f" WHERE {' AND '.join(clauses)}" if clauses else ""
 
 
-def event_where(
-    *,
-    topics: list[str] | None = None,
-    webhook_ids: list[str] | None = None,
-    since: str | None = None,
-    until: str | None = None,
-) -> Where:
+def event_where(query: EventQuery) -> Where:
     """Conditions on the events table: topics, webhooks, ``since <= created_at < until``.
 
     Times are compared as stored text, which sorts chronologically because the engine writes every time in
     one fixed-width UTC form (:func:`mechanic_kernel.clock.isoformat`); that also lets the indexes answer.
     """
+    topics, webhook_ids, since, until = query.topics, query.webhook_ids, query.since, query.until
     where = Where()
     where.equals("topic", topics)
     where.equals("webhook_id", webhook_ids)
@@ -112,23 +109,6 @@ def seq_range(cursor: sqlite3.Cursor, where: Where) -> tuple[int, int] | None:
         if low > high:
             return None
     return None if low is None else (low, high)
-
-
-@dataclass
-class EventColumns:
-    """Events as columns, oldest first (by ``seq``) unless SQLite returned a chunk in another order.
-
-    Attributes:
-        count: how many events.
-        numbers: ``count`` fixed-width records of :data:`NUMBER_WIDTH` ASCII digits, concatenated: ``seq``, then
-            ``created_at`` in milliseconds since Julian day 0 (0 when the text is not a time).
-        texts: each of :data:`EVENT_TEXT_COLUMNS` (and ``data`` when asked for) as a list of str, with ""
-            standing for NULL.
-    """
-
-    count: int = 0
-    numbers: str = ""
-    texts: dict[str, list[str]] = field(default_factory=dict)
 
 
 def events_sql(where: Where, columns: list[str]) -> str:
@@ -234,35 +214,26 @@ def _rows(
 _EVENT_OF_RUN = "JOIN events e ON e.id = r.event_id"
 
 
-def run_where(
-    kind: str,
-    *,
-    topics: list[str] | None = None,
-    webhook_ids: list[str] | None = None,
-    task_ids: list[str] | None = None,
-    statuses: list[str] | None = None,
-    since: str | None = None,
-    until: str | None = None,
-) -> Where:
+def run_where(query: RunQuery) -> Where:
     """Conditions on runs ``r`` of one kind joined to their event ``e``; times bound the run's ``created_at``."""
     where = Where()
     where.clauses.append("r.kind = ?")
-    where.params.append(kind)
-    where.equals("e.topic", topics)
-    where.equals("e.webhook_id", webhook_ids)
-    where.equals("r.task_id", task_ids)
-    where.equals("r.status", statuses)
-    where.compare("r.created_at", ">=", since)
-    where.compare("r.created_at", "<", until)
+    where.params.append(query.kind)
+    where.equals("e.topic", query.topics)
+    where.equals("e.webhook_id", query.webhook_ids)
+    where.equals("r.task_id", query.task_ids)
+    where.equals("r.status", query.statuses)
+    where.compare("r.created_at", ">=", query.since)
+    where.compare("r.created_at", "<", query.until)
     return where
 
 
 def _times(*columns: str) -> str:
-    return ", ".join(f"{_JD_MS.format('r.' + column)} AS {column}" for column in columns)
+    return ", ".join(f"{_UNIX_MS.format('r.' + column)} AS {column}" for column in columns)
 
 
 TIME_COLUMNS = ("created_at", "run_at", "started_at", "stopped_at")
-"""Run times, each read as milliseconds since Julian day 0 (NULL stays NULL)."""
+"""Run times, each read as milliseconds since the Unix epoch (NULL stays NULL)."""
 
 # A run's error is stored as JSON: a message reads as plain text, an error object of another type as its JSON.
 _ERROR = "CASE json_type(r.error) WHEN 'text' THEN r.error ->> '$' ELSE r.error END"
@@ -311,10 +282,36 @@ def logs_query(where: Where, *, limit: int | None) -> tuple[str, list[Any]]:
     return f"{' UNION ALL '.join(parts)} ORDER BY seq DESC, level DESC, position{limit_sql}", params
 
 
-def rows(conn: sqlite3.Connection, sql: str, params: list[Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+def rows(conn: sqlite3.Connection, sql: str, params: list[Any]) -> Table:
     """Column names and plain tuples (not :class:`sqlite3.Row`, which costs an object per row)."""
     cursor = conn.cursor()
     cursor.row_factory = None
     cursor.execute(sql, params)
     names = [column[0] for column in cursor.description]
-    return names, cursor.fetchall()
+    return Table(names, cursor.fetchall())
+
+
+class SQLiteFrameStore:
+    """The :class:`~..contract.FrameStore` of a SQLite store: each call reads on the calling thread's reader."""
+
+    def __init__(self, db: SQLiteDatabase) -> None:
+        self.db = db
+
+    def events(self, query: EventQuery, *, data: bool = False, limit: int | None = None) -> EventColumns:
+        """The events ``query`` selects (the newest ``limit``), as columns, from one snapshot."""
+        return events_columns(self.db.reader(), event_where(query), data=data, limit=limit)
+
+    def task_runs(self, query: RunQuery, *, limit: int | None = None) -> Table:
+        """Task runs, newest first (see the contract for the columns)."""
+        return rows(self.db.reader(), *runs_query(TASK_RUN_SQL, run_where(query), limit=limit))
+
+    def action_runs(self, query: RunQuery, *, limit: int | None = None) -> Table:
+        """Action runs, newest first."""
+        return rows(self.db.reader(), *runs_query(ACTION_RUN_SQL, run_where(query), limit=limit))
+
+    def logs(self, query: RunQuery, *, limit: int | None = None) -> Table:
+        """Log and error entries of task runs, newest run first."""
+        table = rows(self.db.reader(), *logs_query(run_where(query), limit=limit))
+        drop = table.names.index("seq")
+        return Table([name for name in table.names if name != "seq"],
+                     [row[:drop] + row[drop + 1:] for row in table.rows])

@@ -1,4 +1,4 @@
-"""SQL for settings: one JSON value per key."""
+"""Settings: one JSON value per key."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from .database import Database
 
 
-class SettingsStore:
+class SqlSettingsStore:
     """Setting rows."""
 
     def __init__(self, db: Database) -> None:
@@ -21,10 +21,10 @@ class SettingsStore:
     def put(self, key: str, value: Any) -> None:
         """Store one setting."""
         text = json.dumps(value)
-        self.db.write_sync(lambda conn: conn.execute(
+        self.db.write_sync(lambda tx: tx.execute(
             "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, text)))
 
     def remove(self, key: str) -> None:
         """Forget one setting (it falls back to its default)."""
-        self.db.write_sync(lambda conn: conn.execute("DELETE FROM settings WHERE key = ?", (key,)))
+        self.db.write_sync(lambda tx: tx.execute("DELETE FROM settings WHERE key = ?", (key,)))

@@ -1,13 +1,12 @@
-"""SQL for the email outbox and the account's email templates."""
+"""The email outbox and the account's email templates."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
-from ..errors import InvalidInput
-from ..errors import NotFound
+from ...errors import InvalidInput
+from ...errors import NotFound
 from .database import Database
 
 # Columns holding JSON text; they are decoded on the way out so callers only ever see plain values.
@@ -38,8 +37,8 @@ _LIST_COLUMNS = ", ".join(column for column in _COLUMNS if column not in ("raw",
 _TEMPLATE_NAME_MAX = 100
 
 
-def _message(row: sqlite3.Row) -> dict[str, Any]:
-    record = {key: row[key] for key in row.keys()}
+def _message(row: Any) -> dict[str, Any]:
+    record = dict(row)
     for column in _JSON_COLUMNS:
         if column in record:
             record[column] = json.loads(record[column])
@@ -48,7 +47,7 @@ def _message(row: sqlite3.Row) -> dict[str, Any]:
     return record
 
 
-class OutboxStore:
+class SqlOutboxStore:
     """Outbox messages (every email action, whether captured or delivered) and email templates.
 
     Messages are plain dicts with the columns of the ``outbox`` table; address columns are lists.
@@ -67,7 +66,7 @@ class OutboxStore:
         columns = ", ".join(_COLUMNS)
         updates = ", ".join(f"{column} = excluded.{column}" for column in _COLUMNS if column != "id")
         self.db.write_sync(
-            lambda conn: conn.execute(
+            lambda tx: tx.execute(
                 f"INSERT INTO outbox ({columns}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
                 f"ON CONFLICT (id) DO UPDATE SET {updates}",
                 values,
@@ -120,7 +119,7 @@ class OutboxStore:
         if not isinstance(body, str):
             raise InvalidInput("an email template body must be text (Liquid)")
         self.db.write_sync(
-            lambda conn: conn.execute(
+            lambda tx: tx.execute(
                 "INSERT INTO email_templates (name, body, updated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
                 (name, body, updated_at),
@@ -142,5 +141,5 @@ class OutboxStore:
     def delete_template(self, name: str) -> bool:
         """Remove one template; True if it existed."""
         return self.db.write_sync(
-            lambda conn: conn.execute("DELETE FROM email_templates WHERE name = ?", (name,)).rowcount == 1
+            lambda tx: tx.execute("DELETE FROM email_templates WHERE name = ?", (name,)).rowcount == 1
         )

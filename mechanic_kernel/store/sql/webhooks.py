@@ -1,18 +1,18 @@
-"""SQL for webhooks."""
+"""Webhooks."""
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
-from ..models.webhooks import Webhook
-from ..models.webhooks import WebhookMode
+from ...models.webhooks import Webhook
+from ...models.webhooks import WebhookMode
 from .database import Database
+from .database import Tx
 
 _COLUMNS = "id, name, topic, mode, enabled, created_at, updated_at"
 
 
-def _webhook(row: sqlite3.Row) -> Webhook:
+def _webhook(row: Any) -> Webhook:
     return Webhook(
         id=row["id"],
         name=row["name"],
@@ -24,7 +24,7 @@ def _webhook(row: sqlite3.Row) -> Webhook:
     )
 
 
-class WebhookStore:
+class SqlWebhookStore:
     """Webhook rows."""
 
     def __init__(self, db: Database) -> None:
@@ -32,9 +32,9 @@ class WebhookStore:
 
     def insert(self, webhook: Webhook) -> None:
         """Store a new webhook."""
-        values = (webhook.id, webhook.name, webhook.topic, webhook.mode.value, int(webhook.enabled),
+        values = (webhook.id, webhook.name, webhook.topic, webhook.mode.value, bool(webhook.enabled),
                   webhook.created_at, webhook.updated_at)
-        self.db.write_sync(lambda conn: conn.execute(f"INSERT INTO webhooks ({_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
+        self.db.write_sync(lambda tx: tx.execute(f"INSERT INTO webhooks ({_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
                                                      values))
 
     def get(self, webhook_id: str) -> Webhook | None:
@@ -49,10 +49,14 @@ class WebhookStore:
     def update(self, webhook_id: str, fields: dict[str, Any]) -> bool:
         """Set columns of one webhook; True if it exists."""
         assignments = ", ".join(f"{name} = ?" for name in fields)
-        values = [value.value if isinstance(value, WebhookMode) else value for value in fields.values()]
+        values = [value.value if isinstance(value, WebhookMode) else bool(value) if name == "enabled" else value
+                  for name, value in fields.items()]
+        unknown = set(fields) - set(_COLUMNS.split(", "))
+        if unknown:
+            raise ValueError(f"webhooks have no column {', '.join(sorted(unknown))}")
 
-        def work(conn: sqlite3.Connection) -> bool:
-            cursor = conn.execute(f"UPDATE webhooks SET {assignments} WHERE id = ?", (*values, webhook_id))
+        def work(tx: Tx) -> bool:
+            cursor = tx.execute(f"UPDATE webhooks SET {assignments} WHERE id = ?", (*values, webhook_id))
             return cursor.rowcount == 1
 
         return self.db.write_sync(work)
@@ -60,5 +64,5 @@ class WebhookStore:
     def delete(self, webhook_id: str) -> bool:
         """Remove one webhook (its events stay); True if it existed."""
         return self.db.write_sync(
-            lambda conn: conn.execute("DELETE FROM webhooks WHERE id = ?", (webhook_id,)).rowcount == 1
+            lambda tx: tx.execute("DELETE FROM webhooks WHERE id = ?", (webhook_id,)).rowcount == 1
         )
