@@ -54,4 +54,10 @@ class Conflict(MechanicError):
 
 
 class StoreError(MechanicError):
-    """The store could not be opened or migrated."""
+    """The store could not be opened, migrated or written."""
+
+
+class StoreUnavailable(StoreError):
+    """The store's database cannot be reached right now (a server down or restarting); try again shortly."""
+
+    http_status = 503

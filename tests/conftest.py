@@ -1,4 +1,9 @@
-"""Shared fixtures: a workbench on a temporary home, a real server on 127.0.0.1, an HTTP client."""
+"""Shared fixtures: a workbench on a temporary home, a real server on 127.0.0.1, an HTTP client.
+
+Tests of the store, runs, actions, webhooks and frames run once per backend (``[sqlite]`` and
+``[postgresql]``): their workbench (or store) fixtures take ``store_url``, which is None (the SQLite file in
+the home) or a fresh schema of the run's PostgreSQL database (tests/pgtools.py).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,61 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pgtools import REQUIRED
+from pgtools import TestDatabase
+from pgtools import connect_or_reason
 
 from mechanic_kernel import Workbench
 from mechanic_kernel.models.webhooks import Webhook
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+BACKENDS = ("sqlite", "postgresql")
+# Where every test that uses a store runs on both backends (the contract's reach, issue 9).
+BOTH_BACKENDS = ("tests/store/", "tests/runs/", "tests/actions/", "tests/webhooks/", "tests/test_frames.py")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: the test checks what only the SQLite backend does")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" not in metafunc.fixturenames:
+        return
+    path = str(Path(str(metafunc.definition.fspath)).relative_to(ROOT))
+    if path.startswith(BOTH_BACKENDS) and metafunc.definition.get_closest_marker("sqlite_only") is None:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[TestDatabase | str]:
+    """The run's PostgreSQL database, or the reason there is none."""
+    database = connect_or_reason()
+    yield database
+    if isinstance(database, TestDatabase):
+        database.drop()
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` or ``postgresql`` (SQLite where a test is not run on both)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def store_url(backend: str, request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The store URL of the test's backend: None for SQLite in the home, else a fresh PostgreSQL schema."""
+    if backend == "sqlite":
+        yield None
+        return
+    database = request.getfixturevalue("postgres")
+    if isinstance(database, str):
+        if REQUIRED:
+            pytest.fail(database)
+        pytest.skip(database)
+    schema, url = database.fresh_schema()
+    yield url
+    database.drop_schema(schema)
 
 
 @pytest.fixture
@@ -21,9 +76,9 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def workbench(home: Path) -> Iterator[Workbench]:
-    """A workbench on the temporary home."""
-    bench = Workbench(home)
+def workbench(home: Path, store_url: str | None) -> Iterator[Workbench]:
+    """A workbench on the temporary home (and the test's backend)."""
+    bench = Workbench(home, store=store_url)
     yield bench
     bench.close()
 

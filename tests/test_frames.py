@@ -29,9 +29,9 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def bench(tmp_path: Path, clock: FrozenClock) -> Iterator[Workbench]:
+def bench(tmp_path: Path, clock: FrozenClock, store_url: str | None) -> Iterator[Workbench]:
     """A workbench whose clock only moves when a test moves it."""
-    workbench = Workbench(tmp_path / "home", clock=clock)
+    workbench = Workbench(tmp_path / "home", clock=clock, store=store_url)
     yield workbench
     workbench.close()
 
@@ -132,6 +132,7 @@ def test_limit_keeps_the_newest(bench: Workbench, stored: list[Event]) -> None:
     assert ids(bench.events(topic=TOPICS[1], limit=2)) == newest_first([e for e in stored if e.topic == TOPICS[1]][-2:])
 
 
+@pytest.mark.sqlite_only
 def test_filters_are_pushed_down_to_sql(bench: Workbench, stored: list[Event]) -> None:
     statements: list[str] = []
     bench.store.db.reader().set_trace_callback(statements.append)
@@ -157,6 +158,7 @@ def test_where_builder() -> None:
     assert store_frames.event_where(EventQuery()).sql() == ""
 
 
+@pytest.mark.sqlite_only
 def test_chunk_bounds_are_supersets_intersected(bench: Workbench, stored: list[Event]) -> None:
     cursor = bench.store.db.reader().cursor()
     seqs = {event.id: seq for seq, event in enumerate(stored, start=1)}  # a fresh store numbers rows from 1
@@ -185,6 +187,7 @@ def test_flatten_and_parse(bench: Workbench, stored: list[Event]) -> None:
     assert raw.loc[0, "data"] == '"just text"'
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("chunk", [1, 2, 5])
 def test_chunked_reads_give_the_same_frame(bench: Workbench, stored: list[Event], monkeypatch, chunk) -> None:
     whole = bench.events()
@@ -323,6 +326,7 @@ def test_error_objects_that_are_not_strings_read_as_json(bench: Workbench) -> No
     assert list(bench.logs()["message"]) == ['{"code":7}', "5"]
 
 
+@pytest.mark.sqlite_only
 def test_chunks_read_one_snapshot_while_the_store_changes(bench: Workbench, stored: list[Event], monkeypatch) -> None:
     monkeypatch.setattr(store_frames, "CHUNK", 2)
     real = store_frames.events_sql

@@ -9,12 +9,20 @@ from typing import Any
 
 
 def common_options() -> argparse.ArgumentParser:
-    """``--home`` and ``--json``, accepted before or after the command name."""
+    """``--home``, ``--store`` and ``--json``, accepted before or after the command name."""
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument(
         "--home",
         default=argparse.SUPPRESS,
-        help="home folder of the store (default: $MECHANIC_HOME, else ~/.local/share/mechanic-kernel)",
+        help="home folder (default: $MECHANIC_HOME, else ~/.local/share/mechanic-kernel); generated files and, "
+        "by default, the SQLite store live there",
+    )
+    parent.add_argument(
+        "--store",
+        default=argparse.SUPPRESS,
+        metavar="URL",
+        help="the store: sqlite:///PATH or postgresql://USER@HOST[:PORT]/DATABASE (default: $MECHANIC_STORE, "
+        "else SQLite in the home)",
     )
     parent.add_argument(
         "--json", action="store_true", default=argparse.SUPPRESS, help="print machine-readable JSON"
@@ -36,7 +44,7 @@ def open_workbench(args: argparse.Namespace) -> Any:
     """The Workbench for ``--home``."""
     from ..workbench import Workbench
 
-    return Workbench(getattr(args, "home", None))
+    return Workbench(getattr(args, "home", None), store=getattr(args, "store", None))
 
 
 def table(rows: list[dict[str, Any]], columns: list[str]) -> str:

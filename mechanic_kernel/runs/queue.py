@@ -141,5 +141,7 @@ class RunQueue:
     def _applied(changes: Changes) -> None:
         for change in changes.updates:
             change.run.status = change.target
+            if change.target is not RunStatus.STARTED:
+                change.run.lease_expires_at = None  # as the store does: only a started run holds a lease
             for key, value in change.fields.items():
                 setattr(change.run, key, value)

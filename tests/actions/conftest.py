@@ -38,8 +38,8 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path)
+def store(tmp_path: Path, store_url: str | None) -> Iterator[Store]:
+    opened = open_store(tmp_path, store_url)
     yield opened
     opened.close()
 

@@ -12,9 +12,9 @@ FROZEN_NOW = "2026-03-01T12:00:00Z"
 TOPIC = "user/test/run"
 
 
-def open_bench(tmp_path: Path) -> Workbench:
-    """A workbench on a temporary home with a clock frozen at :data:`FROZEN_NOW`."""
-    return Workbench(tmp_path / "bench", clock=FrozenClock(FROZEN_NOW))
+def open_bench(tmp_path: Path, store_url: str | None = None) -> Workbench:
+    """A workbench on a temporary home (and store) with a clock frozen at :data:`FROZEN_NOW`."""
+    return Workbench(tmp_path / "bench", clock=FrozenClock(FROZEN_NOW), store=store_url)
 
 
 def make_task(bench: Workbench, script: str, subscriptions: str | list[str] = TOPIC, **fields: Any) -> Any:

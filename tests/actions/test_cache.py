@@ -23,8 +23,8 @@ from mechanic_kernel.models.runs import RunStatus
 
 
 @pytest.fixture
-def bench(tmp_path) -> Iterator:
-    workbench = open_bench(tmp_path)
+def bench(tmp_path, store_url) -> Iterator:
+    workbench = open_bench(tmp_path, store_url)
     yield workbench
     workbench.close()
 

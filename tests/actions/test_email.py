@@ -261,6 +261,7 @@ def test_malformed_options_fail(case: Bad, make_context: Callable[..., ActionCon
 def test_cli_outbox_list_and_show(
     make_context: Callable[..., ActionContext],
     store: Store,
+    store_url: str | None,
     tmp_path: Any,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -269,17 +270,18 @@ def test_cli_outbox_list_and_show(
     from mechanic_kernel.cli import main
 
     result = send(VALID | {"cc": "c@x.io"}, make_context())
-    store.db.close()  # the CLI opens the same home as a separate workbench
-    assert main(["--home", str(tmp_path), "outbox", "list"]) == 0
+    store.close()  # the CLI opens the same store as a separate workbench
+    where = ["--home", str(tmp_path), *(["--store", store_url] if store_url else [])]
+    assert main([*where, "outbox", "list"]) == 0
     listing = capsys.readouterr().out
     assert result["outbox_id"] in listing and "captured" in listing and "Hello" in listing
-    assert main(["outbox", "list", "--json", "--home", str(tmp_path)]) == 0
+    assert main(["outbox", "list", "--json", *where]) == 0
     [row] = json.loads(capsys.readouterr().out)
     assert row["id"] == result["outbox_id"] and row["to_addresses"] == ["a@x.io"]
-    assert main(["outbox", "show", result["outbox_id"], "--home", str(tmp_path)]) == 0
+    assert main(["outbox", "show", result["outbox_id"], *where]) == 0
     shown = capsys.readouterr().out
     assert "cc:         c@x.io" in shown and "<p>Hi <b>there</b></p>" in shown
-    assert main(["outbox", "show", result["outbox_id"], "--json", "--home", str(tmp_path)]) == 0
+    assert main(["outbox", "show", result["outbox_id"], "--json", *where]) == 0
     assert json.loads(capsys.readouterr().out)["cc_addresses"] == ["c@x.io"]
-    assert main(["outbox", "show", "nope", "--home", str(tmp_path)]) == 1
+    assert main(["outbox", "show", "nope", *where]) == 1
     assert "no outbox message" in capsys.readouterr().err

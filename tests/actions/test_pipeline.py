@@ -23,8 +23,8 @@ SCRIPT = """
 
 
 @pytest.fixture
-def bench(tmp_path: Path) -> Iterator[Workbench]:
-    workbench = Workbench(tmp_path / "home")
+def bench(tmp_path: Path, store_url: str | None) -> Iterator[Workbench]:
+    workbench = Workbench(tmp_path / "home", store=store_url)
     yield workbench
     workbench.close()
 

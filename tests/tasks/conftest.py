@@ -19,8 +19,8 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def bench(tmp_path: Path, clock: FrozenClock) -> Iterator[Workbench]:
+def bench(tmp_path: Path, clock: FrozenClock, store_url: str | None) -> Iterator[Workbench]:
     """A workbench on a temporary home with a frozen clock."""
-    workbench = Workbench(tmp_path / "home", clock=clock)
+    workbench = Workbench(tmp_path / "home", clock=clock, store=store_url)
     yield workbench
     workbench.close()

@@ -106,24 +106,35 @@ class SqlRunStore:
         return self.db.write(work)
 
     def _claim(self, tx: Tx, now: str, kinds: tuple[str, ...] | None, limit: int, lease: Lease) -> list[Run]:
-        skip = self.db.dialect.skip_locked
         kind_sql = f" AND kind IN ({placeholders(len(kinds))})" if kinds else ""
-        tx.execute(f"UPDATE runs SET status = '{_DUE}', enqueued_at = run_at WHERE status = '{_SCHEDULED}' AND id IN "
-                   f"(SELECT id FROM runs WHERE status = '{_SCHEDULED}' AND run_at IS NOT NULL AND run_at <= ?{skip})",
-                   (now,))
+        self._pick(tx, f"status = '{_SCHEDULED}' AND run_at IS NOT NULL AND run_at <= ?", (now,),
+                   f"status = '{_DUE}', enqueued_at = run_at", (), _SCHEDULED)
         start = "started_at = ?, stopped_at = NULL, attempts = attempts + 1, claimed_by = ?, lease_expires_at = ?"
-        lapsed = tx.execute(
-            f"UPDATE runs SET {start} WHERE status = '{_STARTED}' AND id IN (SELECT id FROM runs "
-            f"WHERE status = '{_STARTED}' AND lease_expires_at < ?{kind_sql} {_URGENCY} LIMIT ?{skip}) {_RETURNING}",
-            (now, lease.worker, lease.until, now, *(kinds or ()), int(limit))).fetchall()
+        holder = (now, lease.worker, lease.until)
+        lapsed = self._pick(tx, f"status = '{_STARTED}' AND lease_expires_at < ?{kind_sql} {_URGENCY} LIMIT ?",
+                            (now, *(kinds or ()), int(limit)), start, holder, _STARTED, returning=True)
         claimed = _sorted(lapsed, taken_over=True)
         if len(claimed) < limit:
-            due = tx.execute(
-                f"UPDATE runs SET status = '{_STARTED}', {start} WHERE status = '{_DUE}' AND id IN (SELECT id FROM runs "
-                f"WHERE status = '{_DUE}'{kind_sql} {_URGENCY} LIMIT ?{skip}) {_RETURNING}",
-                (now, lease.worker, lease.until, *(kinds or ()), int(limit) - len(claimed))).fetchall()
+            due = self._pick(tx, f"status = '{_DUE}'{kind_sql} {_URGENCY} LIMIT ?",
+                             (*(kinds or ()), int(limit) - len(claimed)),
+                             f"status = '{_STARTED}', {start}", holder, _DUE, returning=True)
             claimed += _sorted(due)
         return claimed
+
+    def _pick(self, tx: Tx, condition: str, condition_params: tuple[Any, ...], assignments: str,
+              assignment_params: tuple[Any, ...], status: str, *, returning: bool = False) -> list[Any]:
+        """Update the rows ``condition`` picks, locking them so concurrent claimers skip rather than wait.
+
+        The pick is a materialised CTE: it runs once, so a ``LIMIT`` picks exactly that many rows (as an
+        ``IN (subquery)`` it may be re-run by the planner and pick more); ``status`` is checked again on the
+        rows it picked, in case another transaction changed one before the lock was taken.
+        """
+        cursor = tx.execute(
+            f"WITH picked(pick_id) AS MATERIALIZED (SELECT id FROM runs WHERE {condition}{self.db.dialect.skip_locked}) "
+            f"UPDATE runs SET {assignments} WHERE status = '{status}' AND id IN (SELECT pick_id FROM picked)"
+            f"{' ' + _RETURNING if returning else ''}",
+            (*condition_params, *assignment_params))
+        return cursor.fetchall() if returning else []
 
     @staticmethod
     def _update(tx: Tx, run: Run, target: RunStatus, fields: dict[str, Any]) -> bool:
