@@ -47,6 +47,31 @@ def open_workbench(args: argparse.Namespace) -> Any:
     return Workbench(getattr(args, "home", None), store=getattr(args, "store", None))
 
 
+LEASE_HELP = ("seconds a worker's claim on a run holds without renewal (default 30); a run whose worker "
+              "stopped is taken over by another worker this long after its last renewal")
+
+
+def configure_worker(workbench: Any, args: argparse.Namespace) -> Any:
+    """Apply ``--concurrency`` and ``--lease-seconds`` to a workbench's worker.
+
+    Raises:
+        SystemExit: a value below its minimum.
+    """
+    concurrency = getattr(args, "concurrency", None)
+    lease = getattr(args, "lease_seconds", None)
+    if concurrency is not None and concurrency < 1:
+        workbench.close()
+        raise SystemExit("error: --concurrency must be at least 1")
+    if lease is not None and lease < 1:
+        workbench.close()
+        raise SystemExit("error: --lease-seconds must be at least 1")
+    if concurrency is not None:
+        workbench.worker.concurrency = concurrency
+    if lease is not None:
+        workbench.engine.queue.lease_seconds = lease
+    return workbench
+
+
 def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     """A plain-text table for people (``--json`` for machines)."""
     if not rows:

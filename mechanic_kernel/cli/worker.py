@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 from typing import Any
 
+from .common import LEASE_HELP
+from .common import configure_worker
 from .common import emit
 from .common import open_workbench
 
@@ -23,6 +26,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         help="stop once no run is due (runs scheduled for later stay queued)",
     )
     run.add_argument("--concurrency", type=int, default=None, help="runs performed at once (default 4)")
+    run.add_argument("--lease-seconds", type=float, default=None, help=LEASE_HELP)
     run.add_argument(
         "--max-runs", type=int, default=None, help="with --until-idle: stop after this many runs"
     )
@@ -38,11 +42,7 @@ def _human(rows: list[dict[str, Any]]) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    with open_workbench(args) as workbench:
-        if args.concurrency is not None:
-            if args.concurrency < 1:
-                raise SystemExit("error: --concurrency must be at least 1")
-            workbench.worker.concurrency = args.concurrency
+    with configure_worker(open_workbench(args), args) as workbench:
         if args.until_idle:
             runs = workbench.worker.run_until_idle(max_runs=args.max_runs)
             rows = [
@@ -62,9 +62,15 @@ def _run(args: argparse.Namespace) -> int:
             ]
             emit(args, rows, _human)
             return 0
-        print("worker performing runs until Ctrl-C", flush=True)
-        try:
-            asyncio.run(workbench.worker.work())
-        except KeyboardInterrupt:
-            pass
+        print(f"worker performing runs of {workbench.store.url} until Ctrl-C", flush=True)
+        asyncio.run(_work_until_signalled(workbench))
     return 0
+
+
+async def _work_until_signalled(workbench: Any) -> None:
+    """Work until SIGINT or SIGTERM, then finish the runs in flight (their outcomes commit) and return."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await workbench.worker.work(stop)

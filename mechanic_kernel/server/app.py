@@ -39,19 +39,44 @@ def make_app(workbench: Workbench) -> Application:
     return Application(default_handlers(workbench))
 
 
-def start_server(
-    workbench: Workbench, host: str = "127.0.0.1", port: int = 0, *, fast_path: bool = True
-) -> tuple[HTTPServer, str]:
-    """Listen on ``host:port`` (0 picks a free port) on the current IOLoop; return the server and its URL.
-
-    ``fast_path=False`` serves webhooks through :class:`WebhookHandler` only, as the Jupyter extension does.
+def bind(host: str, port: int) -> list[socket.socket]:
+    """Listening sockets for ``host:port`` (0 picks a free port).
 
     Raises:
         OSError: when the address cannot be bound (port in use, bad host).
     """
-    sockets = netutil.bind_sockets(
+    return netutil.bind_sockets(
         port, host, family=socket.AF_INET if host in ("127.0.0.1", "0.0.0.0") else socket.AF_UNSPEC
     )
+
+
+def server_url(host: str, sockets: list[socket.socket]) -> str:
+    """The base URL a client uses for sockets bound on ``host``."""
+    bound_port = sockets[0].getsockname()[1]
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    if ":" in shown_host:
+        shown_host = f"[{shown_host}]"
+    return f"http://{shown_host}:{bound_port}"
+
+
+def start_server(
+    workbench: Workbench,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    fast_path: bool = True,
+    sockets: list[socket.socket] | None = None,
+) -> tuple[HTTPServer, str]:
+    """Listen on ``host:port`` (0 picks a free port) on the current IOLoop; return the server and its URL.
+
+    ``fast_path=False`` serves webhooks through :class:`WebhookHandler` only, as the Jupyter extension does.
+    ``sockets`` serves sockets bound already (by the parent of several server processes) instead.
+
+    Raises:
+        OSError: when the address cannot be bound (port in use, bad host).
+    """
+    if sockets is None:
+        sockets = bind(host, port)
     app = make_app(workbench)
     server = HTTPServer(
         MechanicDelegate(app, workbench.receiver) if fast_path else app,
@@ -60,10 +85,6 @@ def start_server(
         body_timeout=120,
     )
     server.add_sockets(sockets)
-    bound_port = sockets[0].getsockname()[1]
-    shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    if ":" in shown_host:
-        shown_host = f"[{shown_host}]"
-    url = f"http://{shown_host}:{bound_port}"
+    url = server_url(host, sockets)
     workbench.server_url = url
     return server, url

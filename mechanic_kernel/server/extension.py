@@ -25,6 +25,7 @@ from ..home import resolve_home
 from ..runtime_file import clear_server_note
 from ..runtime_file import write_server_note
 from ..settings import parse_public_url
+from ..store import STORE_ENV
 from ..workbench import Workbench
 from .app import default_handlers
 from .handlers.api import APIBase
@@ -53,6 +54,12 @@ class MechanicKernelApp(ExtensionApp):
         help="Home folder of the store; default: $MECHANIC_HOME, else ~/.local/share/mechanic-kernel. "
         "Kernels started by this server inherit it.",
     )
+    store = Unicode(
+        "",
+        config=True,
+        help="The store's URL: sqlite:///PATH or postgresql://USER@HOST[:PORT]/DATABASE; default: "
+        "$MECHANIC_STORE, else SQLite in the home folder. Kernels started by this server inherit it.",
+    )
     public_url = Unicode(
         "",
         config=True,
@@ -77,7 +84,9 @@ class MechanicKernelApp(ExtensionApp):
         home = resolve_home(self.home or None)
         # Kernels inherit the server's environment: this is how a notebook's Workbench() finds this store.
         os.environ[HOME_ENV] = str(home)
-        self.workbench = Workbench(home)
+        if self.store:
+            os.environ[STORE_ENV] = self.store
+        self.workbench = Workbench(home, store=self.store or None)
         if self.body_limit > 0:
             self.workbench.settings.set("body_limit", self.body_limit)
         if self.retention_days >= 0:
@@ -107,10 +116,11 @@ class MechanicKernelApp(ExtensionApp):
         self._worker_stop = asyncio.Event()
         self._worker_task = asyncio.ensure_future(self.workbench.worker.work(self._worker_stop))
         self.log.info(
-            "mechanic-kernel %s: webhooks at %s/mechanic/webhooks/<id>, store in %s",
+            "mechanic-kernel %s: webhooks at %s/mechanic/webhooks/<id>, home %s, store %s",
             __version__,
             self.workbench.base_url(),
             self.workbench.home,
+            self.workbench.store.url,
         )
 
     async def stop_extension(self) -> None:

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 from tornado import httputil
 from tornado.web import Application
 
+from ..errors import StoreUnavailable
 from ..webhooks.receiver import Accepted
 from ..webhooks.receiver import IncomingRequest
 from ..webhooks.receiver import Reply
+from ..webhooks.receiver import failure_reply
 
 if TYPE_CHECKING:
     from ..webhooks.receiver import WebhookReceiver
@@ -119,7 +121,7 @@ class _WebhookMessage(httputil.HTTPMessageDelegate):
         # No coroutine per request: answer at once, or when the batch holding the event has committed.
         try:
             outcome = self.receiver.receive_nowait(incoming)
-        except Exception as exc:  # noqa: BLE001 - the sender gets a 500, the operator a log line
+        except Exception as exc:  # noqa: BLE001 - the sender gets a 5xx, the operator a log line
             self._failed(exc)
             return
         if isinstance(outcome, Reply):
@@ -132,7 +134,7 @@ class _WebhookMessage(httputil.HTTPMessageDelegate):
     def _stored(self, accepted: Accepted) -> None:
         try:
             reply = accepted.settle()
-        except Exception as exc:  # noqa: BLE001 - the sender gets a 500, the operator a log line
+        except Exception as exc:  # noqa: BLE001 - the sender gets a 5xx, the operator a log line
             self._failed(exc)
             return
         self._write(reply)
@@ -140,15 +142,17 @@ class _WebhookMessage(httputil.HTTPMessageDelegate):
     async def _answer(self, incoming: IncomingRequest) -> None:
         try:
             reply = await self.receiver.receive(incoming)
-        except Exception as exc:  # noqa: BLE001 - the sender gets a 500, the operator a log line
+        except Exception as exc:  # noqa: BLE001 - the sender gets a 5xx, the operator a log line
             self._failed(exc)
             return
         self._write(reply)
 
     def _failed(self, exc: Exception) -> None:
-        log.error("webhook request failed", exc_info=exc)
-        self._write(Reply(500, [("Content-Type", "text/plain; charset=utf-8")],
-                          f"internal error while storing the request: {type(exc).__name__}\n".encode()))
+        if isinstance(exc, StoreUnavailable):
+            log.warning("webhook request not stored: %s", exc.message)
+        else:
+            log.error("webhook request failed", exc_info=exc)
+        self._write(failure_reply(exc))
 
     def _write(self, reply: Reply) -> None:
         if self.answered:

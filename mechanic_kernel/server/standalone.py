@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import sys
 from typing import TYPE_CHECKING
 
@@ -17,13 +18,22 @@ if TYPE_CHECKING:
 
 
 async def serve(
-    workbench: Workbench, host: str, port: int, public_url: str | None = None, *, run_worker: bool = True
+    workbench: Workbench,
+    host: str,
+    port: int,
+    public_url: str | None = None,
+    *,
+    run_worker: bool = True,
+    sockets: list[socket.socket] | None = None,
+    announce: bool = True,
 ) -> None:
     """Serve until a stop signal arrives, then finish in-flight writes and exit.
 
     ``run_worker=False`` only receives webhooks (another process, or ``worker run``, performs the runs).
+    ``sockets`` serves sockets bound by a parent process; ``announce=False`` leaves the printed URL and the
+    home's server note to that parent.
     """
-    server, url = start_server(workbench, host, port)
+    server, url = start_server(workbench, host, port, sockets=sockets)
     # This loop mostly receives webhooks: committing them here avoids a thread hand-off per batch.
     workbench.store.attach_loop(asyncio.get_running_loop())
     stop = asyncio.Event()
@@ -34,10 +44,12 @@ async def serve(
         loop.add_signal_handler(signum, stop.set)
     if public_url:
         workbench.public_url_override = parse_public_url(public_url)
-    write_server_note(workbench.home, url, "serve", public_url=workbench.public_url_override)
-    print(f"mechanic-kernel serving {url}", flush=True)
-    print(f"webhook URLs start with {workbench.base_url()}/mechanic/webhooks/", flush=True)
-    print(f"home: {workbench.home}", flush=True)
+    if announce:
+        write_server_note(workbench.home, url, "serve", public_url=workbench.public_url_override)
+        print(f"mechanic-kernel serving {url}", flush=True)
+        print(f"webhook URLs start with {workbench.base_url()}/mechanic/webhooks/", flush=True)
+        print(f"home: {workbench.home}", flush=True)
+        print(f"store: {workbench.store.url}", flush=True)
     try:
         await stop.wait()
     finally:
@@ -45,6 +57,8 @@ async def serve(
         worker_stop.set()
         await asyncio.gather(worker, return_exceptions=True)
         await server.close_all_connections()
-        clear_server_note(workbench.home)
+        if announce:
+            clear_server_note(workbench.home)
         workbench.close()
-        print("mechanic-kernel stopped", file=sys.stderr, flush=True)
+        if announce:
+            print("mechanic-kernel stopped", file=sys.stderr, flush=True)

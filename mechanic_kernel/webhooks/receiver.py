@@ -18,6 +18,7 @@ from typing import Any
 from ..clock import Clock
 from ..clock import isoformat
 from ..errors import BadRequest
+from ..errors import StoreUnavailable
 from ..ids import uuid7
 from ..models.events import WEBHOOK_SOURCE
 from ..models.events import Event
@@ -71,6 +72,22 @@ class Reply:
 def _text(status: int, message: str, headers: list[tuple[str, str]] | None = None) -> Reply:
     return Reply(status, [*(headers or []), ("Content-Type", "text/plain; charset=utf-8")],
                  (message + "\n").encode())
+
+
+# How long a sender is asked to wait before retrying while the store is unreachable.
+RETRY_AFTER_SECONDS = 5
+
+
+def failure_reply(exc: BaseException) -> Reply:
+    """The answer to a request whose event could not be stored: never a 2xx, and nothing half-stored.
+
+    503 with ``Retry-After`` while the store is unreachable (senders such as Shopify and Stripe retry), 500
+    for anything else.
+    """
+    if isinstance(exc, StoreUnavailable):
+        return _text(503, "the workbench's store is unavailable; the request was not stored, retry shortly",
+                     [("Retry-After", str(RETRY_AFTER_SECONDS))])
+    return _text(500, f"internal error while storing the request: {type(exc).__name__}")
 
 
 def _allowed_methods(client: str | None) -> list[str]:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from tornado import web
 
+from ...errors import StoreUnavailable
 from ...webhooks.receiver import IncomingRequest
 from ...webhooks.receiver import Reply
+from ...webhooks.receiver import failure_reply
 
 if TYPE_CHECKING:
     from ...workbench import Workbench
 
+log = logging.getLogger("mechanic_kernel")
 # Tornado kills a connection whose Content-Length exceeds its limit without answering; we answer 413 ourselves.
 UNBOUNDED = 2**62
 
@@ -78,7 +82,13 @@ class WebhookHandler(web.RequestHandler):
             body=b"".join(self._chunks),
             client_ip=self.request.remote_ip or "",
         )
-        self._send(await self.workbench.receiver.receive(incoming))
+        try:
+            reply = await self.workbench.receiver.receive(incoming)
+        except Exception as exc:  # noqa: BLE001 - the sender gets a 5xx, the operator a log line
+            if not isinstance(exc, StoreUnavailable):
+                log.error("webhook request failed", exc_info=exc)
+            reply = failure_reply(exc)
+        self._send(reply)
 
     def _send(self, reply: Reply) -> None:
         self.set_status(reply.status)
