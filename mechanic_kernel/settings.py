@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from zoneinfo import ZoneInfoNotFoundError
 
 from .errors import InvalidInput
+from .errors import StoreUnavailable
 from .store.contract import SettingsStore
 
 DEFAULT_BODY_LIMIT = 10 * 1024 * 1024
@@ -218,9 +219,16 @@ class Settings:
     def _stored(self) -> dict[str, Any]:
         # Every webhook request reads settings (body limit, CORS); a short-lived copy keeps that off the disk.
         # Changes made in this process apply at once, changes from another process within CACHE_SECONDS.
+        # While the store is unreachable the last copy stands in: what the settings say rarely matters then,
+        # as nothing can be stored anyway (requests get a 503 when their event cannot be written).
         now = time.monotonic()
         if self._cached is None or now - self._cached_at > CACHE_SECONDS:
-            self._cached = self._store.all()
+            try:
+                self._cached = self._store.all()
+            except StoreUnavailable:
+                if self._cached is None:
+                    raise
+                return self._cached
             self._cached_at = now
         return self._cached
 

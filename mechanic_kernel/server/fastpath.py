@@ -85,7 +85,12 @@ class _WebhookMessage(httputil.HTTPMessageDelegate):
         assert isinstance(start_line, httputil.RequestStartLine)
         self.start_line = start_line
         self.headers = headers
-        self.limit = self.receiver.body_limit()
+        try:
+            self.limit = self.receiver.body_limit()
+        except Exception as exc:  # noqa: BLE001 - the sender gets a 5xx, the operator a log line
+            self.limit = 0
+            self._failed(exc)
+            return
         declared = headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.limit:
             self._over_limit(int(declared))

@@ -11,6 +11,7 @@ from typing import Any
 from ..clock import Clock
 from ..clock import isoformat
 from ..errors import InvalidInput
+from ..errors import StoreUnavailable
 from ..errors import NotFound
 from ..models.webhooks import Webhook
 from ..models.webhooks import WebhookMode
@@ -61,7 +62,12 @@ class Webhooks:
             return hit[1]
         if len(self._recent) > LOOKUP_ENTRIES:
             self._recent.clear()  # unknown ids sent by a scanner must not grow the cache without bound
-        webhook = self._store.get(webhook_id)
+        try:
+            webhook = self._store.get(webhook_id)
+        except StoreUnavailable:
+            if hit is None:
+                raise
+            return hit[1]  # the store is away: the last answer stands in (the event write will tell)
         self._recent[webhook_id] = (now, webhook)
         return webhook
 

@@ -40,13 +40,17 @@ log = logging.getLogger("mechanic_kernel.store")
 
 CONNECT_TIMEOUT = 5  # seconds a new connection may take before the server counts as unreachable
 POOL_MAX = 16  # read connections per process: render threads, the API and the loop share them
-POOL_WAIT = 10  # seconds a read waits for a free (or new) pool connection
+POOL_WAIT = 5  # seconds a read waits for a free (or new) pool connection
+# After a read finds the server unreachable, reads fail at once for this long instead of each waiting for the
+# pool: a server's event loop must not stall on every request of an outage (they answer 503 meanwhile).
+DOWN_SECONDS = 1.0
 LISTEN_POLL = 1.0  # seconds between the listener's checks for being stopped
 # Concurrent migrators (several processes starting at once) take turns on this lock.
 MIGRATION_LOCK = 0x6D6B_6D69  # "mkmi"
 
 DIALECT = Dialect(name="postgresql", skip_locked=" FOR UPDATE SKIP LOCKED", like="ILIKE", text="{}::text",
-                  max_params=65_535)
+                  max_params=65_535, for_update=" FOR UPDATE",
+                  key_lock="SELECT pg_advisory_xact_lock(hashtext(?)) AS locked")
 
 
 class _Translate(dict[str, str]):
@@ -116,6 +120,8 @@ class PostgresDatabase(Database):
                                     kwargs={"autocommit": True, "row_factory": dict_row,
                                             "connect_timeout": CONNECT_TIMEOUT},
                                     name="mechanic-readers", open=True)
+        self._down_until = 0.0
+        self._down_error: StoreUnavailable | None = None
         self._listener: threading.Thread | None = None
         self._listening = threading.Event()
         self._listener_lock = threading.Lock()
@@ -137,22 +143,46 @@ class PostgresDatabase(Database):
         return StoreError(f"could not commit to {self.url}: {_first_line(exc)}")
 
     # -- reads -------------------------------------------------------------------------------------------
+    def _trip(self, exc: BaseException) -> StoreUnavailable:
+        self._down_error = unreachable(self.url, exc)
+        self._down_until = time.monotonic() + DOWN_SECONDS
+        return self._down_error
+
+    def _check_up(self) -> None:
+        if self._down_error is not None and time.monotonic() < self._down_until:
+            raise self._down_error
+
     @contextmanager
     def _reading(self) -> Iterator[psycopg.Connection[Any]]:
+        self._check_up()
         try:
             with self._pool.connection() as conn:
                 yield conn
-        except PoolTimeout as exc:
-            raise unreachable(self.url, exc) from exc
-        except psycopg.OperationalError as exc:
-            raise unreachable(self.url, exc) from exc
+        except (PoolTimeout, psycopg.OperationalError) as exc:
+            raise self._trip(exc) from exc
         except psycopg.Error as exc:
             raise StoreError(f"the store at {self.url} refused a read: {_first_line(exc)}") from exc
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        """Run a read-only statement and return all rows."""
-        with self._reading() as conn:
-            return conn.execute(_translate[sql], tuple(params)).fetchall()
+        """Run a read-only statement and return all rows.
+
+        A pooled connection that broke while idle (the server restarted) fails its first use; the read is
+        then tried once more on another connection, as a read changes nothing.
+        """
+        self._check_up()
+        statement, values = _translate[sql], tuple(params)
+        for attempt in (1, 2):
+            try:
+                with self._pool.connection() as conn:
+                    return conn.execute(statement, values).fetchall()
+            except psycopg.OperationalError as exc:
+                if attempt == 2 or self._closed:
+                    raise self._trip(exc) from exc
+            except PoolTimeout as exc:
+                raise self._trip(exc) from exc
+            except psycopg.Error as exc:
+                raise StoreError(f"the store at {self.url} refused a read: {_first_line(exc)}") from exc
+        raise AssertionError("not reached")
 
     @contextmanager
     def snapshot(self) -> Iterator[Tx]:
@@ -196,6 +226,9 @@ class PostgresDatabase(Database):
             conn.close()
         except psycopg.Error:
             pass  # already broken
+
+    def _after_batch(self, conn: psycopg.Connection[Any], committed: bool) -> None:
+        self._down_error = None  # the server answers again: reads need not wait out the pause
 
     def _notify(self, tx: Tx) -> None:
         tx.execute("SELECT pg_notify(?, '') AS sent", (self.channel,))

@@ -44,6 +44,8 @@ class SqlCacheStore:
         """
 
         def work(tx: Tx) -> T:
+            if self.db.dialect.key_lock:
+                tx.execute(self.db.dialect.key_lock, (f"cache:{key}",))
             row = tx.execute("SELECT value FROM cache WHERE key = ? AND expires_at > ?",
                                (key, now)).fetchone()
             op, payload, result = change(row is not None, None if row is None else json.loads(row["value"]))

@@ -84,6 +84,9 @@ class Dialect:
         like: the case-insensitive ``LIKE`` operator.
         text: format string turning a JSON column into text (``{}`` is the column).
         max_params: the most parameters one statement may carry.
+        for_update: appended to a read inside a write, so concurrent writers of those rows wait their turn.
+        key_lock: a statement taking a transaction-long lock on one text key (``?``), for a read-modify-write
+            of a row that may not exist yet; empty where the write lock is database-wide anyway (SQLite).
     """
 
     name: str
@@ -91,6 +94,8 @@ class Dialect:
     like: str
     text: str
     max_params: int
+    for_update: str = ""
+    key_lock: str = ""
 
 
 class _Inserts(tuple):

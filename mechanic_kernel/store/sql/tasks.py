@@ -71,7 +71,7 @@ class SqlTaskStore:
         values = (task.name, bool(task.enabled), _body(task), task.updated_at, task.id)
 
         def work(tx: Tx) -> bool:
-            row = tx.execute(f"{_SELECT} WHERE id = ?", (task.id,)).fetchone()
+            row = tx.execute(f"{_SELECT} WHERE id = ?{self.db.dialect.for_update}", (task.id,)).fetchone()
             if row is None:
                 return False
             version = tx.execute(
