@@ -12,6 +12,7 @@ from . import outbox as outbox_commands
 from . import runs as runs_commands
 from . import serve as serve_commands
 from . import settings as settings_commands
+from . import store as store_commands
 from . import tasks as tasks_commands
 from . import webhooks as webhooks_commands
 from . import worker as worker_commands
@@ -20,6 +21,7 @@ from .common import common_options
 GROUPS = [webhooks_commands, settings_commands, events_commands, serve_commands, outbox_commands]
 GROUPS.append(tasks_commands)
 GROUPS.extend([runs_commands, worker_commands])
+GROUPS.append(store_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -82,13 +82,19 @@ class SqlStore:
                 last = rows[-1]["seq"]
                 yield [_record(row) for row in rows]
         else:
-            offset = 0
+            # Each order is a unique key, so a batch starts after the last key of the previous one: OFFSET
+            # would rescan every earlier row per batch, quadratic in the table's size.
+            columns = ", ".join(order)
+            after: tuple[Any, ...] | None = None
             while True:
-                rows = self.db.query(f"SELECT * FROM {kind} ORDER BY {', '.join(order)} LIMIT ? OFFSET ?",
-                                     (batch, offset))
+                if after is None:
+                    rows = self.db.query(f"SELECT * FROM {kind} ORDER BY {columns} LIMIT ?", (batch,))
+                else:
+                    rows = self.db.query(f"SELECT * FROM {kind} WHERE ({columns}) > ({placeholders(len(order))}) "
+                                         f"ORDER BY {columns} LIMIT ?", (*after, batch))
                 if not rows:
                     return
-                offset += len(rows)
+                after = tuple(rows[-1][column] for column in order)
                 yield [_record(row) for row in rows]
 
     def import_records(self, kind: str, records: list[dict[str, Any]]) -> None:
