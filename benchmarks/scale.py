@@ -691,7 +691,8 @@ class Bench:
                 print(f"round {number} {config.name:20s} {figures['events_per_s']:6.0f} events/s  "
                       f"{figures['stored']} events, POSTs answered within {figures['posting_s']:.1f} s, "
                       f"last echo after {figures['elapsed_s']:.1f} s  missing {figures['missing']}  "
-                      f"failed runs {figures['failed']}  machine busy {figures['busy_cores']:.2f} cores", flush=True)
+                      f"failed runs {figures['failed']}  machine busy {figures['busy_cores']:.2f} cores",
+                      flush=True)
         for server in servers:
             self.procs.stop(server.server)
             server.probe.close()

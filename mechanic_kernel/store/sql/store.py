@@ -90,8 +90,9 @@ class SqlStore:
                 if after is None:
                     rows = self.db.query(f"SELECT * FROM {kind} ORDER BY {columns} LIMIT ?", (batch,))
                 else:
-                    rows = self.db.query(f"SELECT * FROM {kind} WHERE ({columns}) > ({placeholders(len(order))}) "
-                                         f"ORDER BY {columns} LIMIT ?", (*after, batch))
+                    rows = self.db.query(f"SELECT * FROM {kind} WHERE ({columns}) > "
+                                         f"({placeholders(len(order))}) ORDER BY {columns} LIMIT ?",
+                                         (*after, batch))
                 if not rows:
                     return
                 after = tuple(rows[-1][column] for column in order)
