@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 from typing import TextIO
 from urllib.parse import parse_qsl
@@ -33,10 +34,12 @@ from .common import emit
 from .common import table
 
 DEFAULT_BATCH = 1000
-# Raw request bodies and raw emails may each be as large as the body limit (10 MB by default): fewer of them
-# per batch keeps the copy's memory near a few batches of ordinary rows whatever the store holds.
-BULKY_KINDS = frozenset({"webhook_requests", "outbox"})
-BULKY_BATCH = 50
+# A raw request body, a raw email, an event's data or a run's result may each be as large as the body limit
+# (10 MB by default), so records are read a few at a time and written in transactions bounded by count and by
+# size: memory stays near READ_BATCH large records plus WRITE_BYTES, whatever the store holds, while ordinary
+# small records still go in transactions of --batch-size (a transaction per few records would be slow).
+READ_BATCH = 100
+WRITE_BYTES = 32 * 1024 * 1024
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -64,8 +67,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         type=_positive,
         default=DEFAULT_BATCH,
         metavar="N",
-        help=f"records read and written per transaction (default {DEFAULT_BATCH}; at most {BULKY_BATCH} for "
-        "raw requests and emails)",
+        help=f"records written per transaction (default {DEFAULT_BATCH}; fewer when they hold more than "
+        f"{WRITE_BYTES // 1024 // 1024} MB)",
     )
     copy.set_defaults(run=_copy)
 
@@ -141,8 +144,7 @@ def copy_store(source: Store, destination: Store, *, batch_size: int = DEFAULT_B
     Args:
         source: the store to read.
         destination: an empty store, of either backend.
-        batch_size: records per read and per write transaction (:data:`BULKY_BATCH` at most for raw requests
-            and emails).
+        batch_size: records per write transaction (fewer when they hold more than :data:`WRITE_BYTES`).
         progress: where to report each kind as it is copied (None: silent).
 
     Returns:
@@ -161,10 +163,9 @@ def copy_store(source: Store, destination: Store, *, batch_size: int = DEFAULT_B
             "database or schema")
     expected = source.counts()
     for kind in RECORD_KINDS:
-        size = min(batch_size, BULKY_BATCH) if kind in BULKY_KINDS else batch_size
         done = 0
         try:
-            for batch in source.export(kind, batch=size):
+            for batch in _batches(source.export(kind, batch=min(batch_size, READ_BATCH)), batch_size):
                 destination.import_records(kind, batch)
                 done += len(batch)
                 _report(progress, kind, done, expected.get(kind, 0), final=False)
@@ -187,6 +188,21 @@ def copy_store(source: Store, destination: Store, *, batch_size: int = DEFAULT_B
             "Was something writing to the source? Stop its servers and workers, empty the destination and "
             "copy again")
     return {kind: landed.get(kind, 0) for kind in RECORD_KINDS}
+
+
+def _batches(reads: Iterator[list[dict[str, Any]]], most: int) -> Iterator[list[dict[str, Any]]]:
+    """The records of ``reads`` in lists of at most ``most`` records or about :data:`WRITE_BYTES`."""
+    pending: list[dict[str, Any]] = []
+    size = 0
+    for records in reads:
+        for record in records:
+            pending.append(record)
+            size += sum(len(value) for value in record.values() if isinstance(value, (str, bytes)))
+            if len(pending) >= most or size >= WRITE_BYTES:
+                yield pending
+                pending, size = [], 0
+    if pending:
+        yield pending
 
 
 def _report(progress: TextIO | None, kind: str, done: int, total: int, *, final: bool) -> None:

@@ -23,6 +23,8 @@ from typing import Any
 from typing import TypeVar
 
 from ..clock import parse_iso
+from ..errors import StoreError
+from ..errors import StoreUnavailable
 from ..models.runs import Run
 from ..models.runs import RunKind
 from .engine import Engine
@@ -151,7 +153,9 @@ class Worker:
                 continue
             try:
                 await asyncio.wrap_future(self.engine.queue.renew(sorted(self._in_flight)))
-            except Exception:  # noqa: BLE001 - retried next interval; a lapsed lease only means a takeover
+            except StoreError as exc:  # retried next interval; a lapsed lease only means a takeover
+                log.warning("the worker could not renew the leases of its runs: %s", exc.message)
+            except Exception:  # noqa: BLE001 - as above, but unexpected: keep the traceback
                 log.exception("the worker could not renew the leases of its runs")
 
     def wake(self) -> None:
@@ -170,6 +174,7 @@ class Worker:
         running: set[asyncio.Task[Any]] = set()
         unsubscribe = self.engine.store.runs.on_due(self.wake)
         renewing = asyncio.ensure_future(self._renew_leases())
+        store_away = False
         try:
             while not stop.is_set():
                 self._wake.clear()
@@ -178,6 +183,13 @@ class Worker:
                     free = self.concurrency - len(running)
                     # One transaction claims a run per free slot; then each slot's commit claims its next.
                     claimed = await self.engine.queue.aclaim(limit=free) if free > 0 else []
+                    if store_away:
+                        log.warning("the store is reachable again; the worker goes on")
+                    store_away = False
+                except StoreUnavailable as exc:
+                    if not store_away:  # once per outage, not every poll
+                        log.warning("the worker cannot reach the store (%s); trying again every poll", exc.message)
+                    store_away, claimed = True, []
                 except Exception:  # noqa: BLE001 - a locked or failing store must not end a server's worker
                     log.exception("the worker could not claim runs; trying again shortly")
                     claimed = []
@@ -210,7 +222,10 @@ class Worker:
     def _idle_timeout(self) -> float:
         """Seconds until the next scheduled run or lapsing lease, at most the poll interval."""
         poll = NOTIFIED_POLL_SECONDS if self.engine.store.notifies_other_processes else IDLE_POLL_SECONDS
-        upcoming = self.engine.store.runs.next_run_at()
+        try:
+            upcoming = self.engine.store.runs.next_run_at()
+        except StoreError:
+            return IDLE_POLL_SECONDS  # looked at again soon; the claim reports the trouble
         if upcoming is None:
             return poll
         wait = (parse_iso(upcoming) - self.engine.clock.now()).total_seconds()

@@ -188,6 +188,40 @@ def test_serve_answers_503_while_the_database_is_away_and_recovers(tmp_path: Pat
     assert all(request_id is None for status, request_id in answers if status == 503)
 
 
+def test_a_worker_rides_out_an_outage_and_performs_what_came_meanwhile(tmp_path: Path, pg_url: str) -> None:
+    target = urlsplit(pg_url)
+    proxy = Proxy((target.hostname or "127.0.0.1", target.port or 5432))
+    with Workbench(tmp_path, store=pg_url) as bench:
+        bench.tasks.create("Echo", script='{% action "echo", event.data %}', subscriptions=["user/a/b"])
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "mechanic_kernel", "--home", str(tmp_path), "--store", through(pg_url, proxy.port),
+             "worker", "run"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert worker.stdout is not None and worker.stdout.readline().startswith("worker performing runs")
+            bench.emit_event("user/a/b", {"n": 0})
+            deadline = time.monotonic() + 30
+            while bench.engine.store.runs.count(status="succeeded") < 3:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+            proxy.cut()
+            for n in range(1, 4):  # committed straight to the database while the worker cannot reach it
+                bench.emit_event("user/a/b", {"n": n})
+            time.sleep(2)
+            assert worker.poll() is None and bench.engine.store.runs.count(status="succeeded") == 3
+            proxy.restore()
+            deadline = time.monotonic() + 30
+            while bench.engine.store.runs.count(status="succeeded") < 12:
+                assert time.monotonic() < deadline, "the worker did not recover"
+                time.sleep(0.1)
+        finally:
+            worker.terminate()
+            _, err = worker.communicate(timeout=30)
+            proxy.stop()
+    assert worker.returncode == 0, err
+    assert "cannot reach the store" in err and "reachable again" in err
+    assert "Traceback" not in err
+
+
 def test_a_read_while_the_database_is_away_raises_store_unavailable(tmp_path: Path, pg_url: str) -> None:
     target = urlsplit(pg_url)
     proxy = Proxy((target.hostname or "127.0.0.1", target.port or 5432))
