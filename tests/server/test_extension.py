@@ -17,6 +17,7 @@ from mechanic_kernel import Workbench
 from jupyter_process import BIN
 from jupyter_process import JupyterServer
 from jupyter_process import start_jupyter
+from pgtools import REQUIRED
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -179,3 +180,46 @@ def test_base_url_is_honoured(tmp_path: Path) -> None:
             assert len(bench.list_events()) == 1
     finally:
         server.stop()
+
+
+def _child_environment(parent: int, marker: str, timeout: float = 30) -> dict[str, str]:
+    """The environment of the first child process of ``parent`` whose command line holds ``marker``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == parent and marker in command:
+                    pairs = (entry / "environ").read_bytes().split(b"\0")
+                    return dict(pair.decode().split("=", 1) for pair in pairs if b"=" in pair)
+            except (OSError, ValueError, IndexError):
+                continue
+        time.sleep(0.2)
+    raise AssertionError(f"no child of {parent} running {marker}")
+
+
+def test_the_store_trait_puts_jupyter_and_its_kernels_on_postgresql(tmp_path: Path, postgres) -> None:
+    if isinstance(postgres, str):
+        pytest.fail(postgres) if REQUIRED else pytest.skip(postgres)
+    schema, url = postgres.fresh_schema()
+    server = start_jupyter(tmp_path, extra=[f"--MechanicKernelApp.store={url}"])
+    try:
+        with httpx.Client(timeout=30, trust_env=False) as http:
+            webhook = http.post(server.api("/webhooks"), json={"name": "PG", "topic": "user/pg/test"},
+                                headers=server.auth).json()
+            assert http.post(webhook["url"], json={"a": 1}).status_code == 204
+            # A kernel started by this server inherits the store through its environment.
+            kernel = http.post(f"{server.url}/api/kernels", json={"name": "python3"}, headers=server.auth).json()
+            assert kernel["id"]
+            assert _child_environment(server.process.pid, "ipykernel").get("MECHANIC_STORE") == url
+        with Workbench(tmp_path / "elsewhere", store=url) as bench:
+            [event] = bench.list_events()
+            assert event.webhook_id == webhook["id"] and event.data == {"a": 1}
+        assert not (server.home / "mechanic.sqlite3").exists()
+        assert "store postgresql://" in server.log.read_text()
+    finally:
+        server.stop()
+        postgres.drop_schema(schema)
