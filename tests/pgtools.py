@@ -65,5 +65,7 @@ def connect_or_reason(server: str = SERVER) -> TestDatabase | str:
         return TestDatabase(server)
     except psycopg.Error as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        return (f"PostgreSQL is not reachable at {server} ({first}); the postgresql backend's tests are skipped "
-                "(set MECHANIC_TEST_POSTGRES to a server URL)")
+        return (
+            f"PostgreSQL is not reachable at {server} ({first}); the postgresql backend's tests are skipped "
+            "(set MECHANIC_TEST_POSTGRES to a server URL)"
+        )

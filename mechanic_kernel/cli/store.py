@@ -40,6 +40,8 @@ DEFAULT_BATCH = 1000
 # small records still go in transactions of --batch-size (a transaction per few records would be slow).
 READ_BATCH = 100
 WRITE_BYTES = 32 * 1024 * 1024
+# Raw requests and raw emails are the records most often that large.
+BULKY_KINDS = {"webhook_requests": 20, "outbox": 20}
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -165,7 +167,8 @@ def copy_store(source: Store, destination: Store, *, batch_size: int = DEFAULT_B
     for kind in RECORD_KINDS:
         done = 0
         try:
-            for batch in _batches(source.export(kind, batch=min(batch_size, READ_BATCH)), batch_size):
+            reads = source.export(kind, batch=min(batch_size, BULKY_KINDS.get(kind, READ_BATCH)))
+            for batch in _batches(reads, batch_size):
                 destination.import_records(kind, batch)
                 done += len(batch)
                 _report(progress, kind, done, expected.get(kind, 0), final=False)
@@ -243,7 +246,11 @@ def _postgres_key(url: str) -> tuple[Any, ...]:
     if host == "localhost":
         host = "127.0.0.1"
     options = tuple(sorted((key, value) for key, value in parse_qsl(parts.query) if key != "password"))
-    return (unquote(parts.username or ""), host, parts.port or 5432, unquote(parts.path.lstrip("/")), options)
+    try:
+        port = parts.port or 5432
+    except ValueError:  # not a number: libpq reports it when the store opens
+        return (url,)
+    return (unquote(parts.username or ""), host, port, unquote(parts.path.lstrip("/")), options)
 
 
 def _listing(counts: dict[str, int]) -> str:

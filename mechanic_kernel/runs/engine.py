@@ -58,9 +58,19 @@ class Engine:
         lease_seconds: how long a worker's claim on a run holds without renewal.
     """
 
-    def __init__(self, store: Store, clock: Clock, settings: Settings, *, tasks: Callable[[], TaskSource | None],
-                 cache: Cache, home: Path, base_url: Callable[[], str], services: dict[str, Any] | None = None,
-                 lease_seconds: float = DEFAULT_LEASE_SECONDS) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        settings: Settings,
+        *,
+        tasks: Callable[[], TaskSource | None],
+        cache: Cache,
+        home: Path,
+        base_url: Callable[[], str],
+        services: dict[str, Any] | None = None,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.settings = settings
@@ -121,9 +131,13 @@ class Engine:
     def runtime(self) -> Runtime:
         """A live (non-preview) runtime at the clock's current moment."""
         settings = self.settings.show()
-        return Runtime(now=self.clock.now(), timezone=ZoneInfo(settings.get("timezone") or "UTC"),
-                       preview=False, currency=settings.get("currency") or "USD",
-                       locale=settings.get("locale") or "en")
+        return Runtime(
+            now=self.clock.now(),
+            timezone=ZoneInfo(settings.get("timezone") or "UTC"),
+            preview=False,
+            currency=settings.get("currency") or "USD",
+            locale=settings.get("locale") or "en",
+        )
 
 
 async def in_executor(executor: Executor | None, function: Callable[..., Any], *args: Any) -> Any:

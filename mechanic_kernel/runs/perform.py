@@ -22,8 +22,14 @@ from .engine import Engine
 log = logging.getLogger("mechanic_kernel.runs")
 
 
-async def perform(engine: Engine, run: Run, executor: Executor | None = None, *,
-                  claim_next: int = 0, inline_tasks: bool = False) -> list[Run]:
+async def perform(
+    engine: Engine,
+    run: Run,
+    executor: Executor | None = None,
+    *,
+    claim_next: int = 0,
+    inline_tasks: bool = False,
+) -> list[Run]:
     """Perform a started run to its end (succeeded, failed, or scheduled for an automatic retry).
 
     The outcome commits in one transaction with whatever the run created; with ``claim_next`` that same
@@ -41,9 +47,13 @@ async def perform(engine: Engine, run: Run, executor: Executor | None = None, *,
     try:
         if run.taken_over and run.attempts > MAX_ATTEMPTS:
             changes = Changes()
-            changes.move(run, RunStatus.FAILED, stopped_at=engine.queue.now(),
-                         error=f"interrupted {MAX_ATTEMPTS} times: the worker performing this run stopped "
-                               "during every attempt; retry it to perform it again")
+            changes.move(
+                run,
+                RunStatus.FAILED,
+                stopped_at=engine.queue.now(),
+                error=f"interrupted {MAX_ATTEMPTS} times: the worker performing this run stopped "
+                "during every attempt; retry it to perform it again",
+            )
         elif run.kind is RunKind.EVENT:
             changes = await event_run.perform(engine, run, executor, inline_tasks=inline_tasks)
         elif run.kind is RunKind.TASK:
@@ -53,8 +63,12 @@ async def perform(engine: Engine, run: Run, executor: Executor | None = None, *,
     except Exception as exc:  # noqa: BLE001 - recorded on the run, which must not stay started
         log.exception("performing %s run %s failed", run.kind.value, run.id)
         changes = Changes()
-        changes.move(run, RunStatus.FAILED, stopped_at=engine.queue.now(),
-                     error=f"internal error: {type(exc).__name__}: {exc}")
+        changes.move(
+            run,
+            RunStatus.FAILED,
+            stopped_at=engine.queue.now(),
+            error=f"internal error: {type(exc).__name__}: {exc}",
+        )
     try:
         return await engine.queue.acommit(changes, claim=claim_next)
     except Conflict as exc:

@@ -40,7 +40,7 @@ async def committed(future: Future[Any]) -> Any:
 
 
 def worker_name() -> str:
-    """A name for one worker: host and process, so ``claimed_by`` tells an operator where a run is performed."""
+    """A name for one worker (host, process, random part): ``claimed_by`` tells where a run is performed."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid4()[:8]}"
 
 
@@ -91,8 +91,9 @@ class RunQueue:
 
     async def aclaim(self, kinds: tuple[RunKind, ...] | None = None, limit: int = 1) -> list[Run]:
         """Start up to ``limit`` due runs, most urgent first, without blocking the event loop meanwhile."""
-        return await committed(self.store.runs.claim(self.now(), lease=self.lease(), kinds=self._kinds(kinds),
-                                                     limit=limit))
+        return await committed(
+            self.store.runs.claim(self.now(), lease=self.lease(), kinds=self._kinds(kinds), limit=limit)
+        )
 
     def renew(self, run_ids: list[str]) -> Future[int]:
         """Extend the leases of runs this queue's worker is performing."""
@@ -103,9 +104,17 @@ class RunQueue:
         return tuple(kind.value for kind in kinds) if kinds else None
 
     # -- building ----------------------------------------------------------------------------------------
-    def new_run(self, kind: RunKind, event_id: str, *, task_id: str | None = None,
-                parent_run_id: str | None = None, position: int = 0, run_at: dt.datetime | str | None = "now",
-                details: dict[str, Any] | None = None) -> Run:
+    def new_run(
+        self,
+        kind: RunKind,
+        event_id: str,
+        *,
+        task_id: str | None = None,
+        parent_run_id: str | None = None,
+        position: int = 0,
+        run_at: dt.datetime | str | None = "now",
+        details: dict[str, Any] | None = None,
+    ) -> Run:
         """A new run: due when ``run_at`` is now or past, scheduled when later or None (waiting)."""
         now = self.now()
         if run_at == "now":
@@ -113,9 +122,19 @@ class RunQueue:
         elif isinstance(run_at, dt.datetime):
             run_at = isoformat(run_at)
         due = run_at is not None and run_at <= now
-        return Run(id=uuid7(), kind=kind, status=RunStatus.DUE if due else RunStatus.SCHEDULED, event_id=event_id,
-                   task_id=task_id, parent_run_id=parent_run_id, position=position, run_at=run_at,
-                   enqueued_at=now if due else None, details=details or {}, created_at=now)
+        return Run(
+            id=uuid7(),
+            kind=kind,
+            status=RunStatus.DUE if due else RunStatus.SCHEDULED,
+            event_id=event_id,
+            task_id=task_id,
+            parent_run_id=parent_run_id,
+            position=position,
+            run_at=run_at,
+            enqueued_at=now if due else None,
+            details=details or {},
+            created_at=now,
+        )
 
     def commit(self, changes: Changes) -> None:
         """Apply ``changes`` in one transaction.
@@ -132,8 +151,11 @@ class RunQueue:
         Raises:
             Conflict: as :meth:`commit`.
         """
-        claimed = await committed(self.store.runs.commit(changes, now=self.now(), claim=claim,
-                                                         lease=self.lease() if claim else None))
+        claimed = await committed(
+            self.store.runs.commit(
+                changes, now=self.now(), claim=claim, lease=self.lease() if claim else None
+            )
+        )
         self._applied(changes)
         return claimed
 

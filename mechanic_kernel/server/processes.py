@@ -40,8 +40,15 @@ def _die_with_parent() -> None:
         pass  # not Linux: the parent's signal handlers still stop its children
 
 
-def serve_processes(open_workbench: Callable[[], Workbench], host: str, port: int, processes: int, *,
-                    public_url: str | None = None, run_worker: bool = True) -> int:
+def serve_processes(
+    open_workbench: Callable[[], Workbench],
+    host: str,
+    port: int,
+    processes: int,
+    *,
+    public_url: str | None = None,
+    run_worker: bool = True,
+) -> int:
     """Serve with ``processes`` server processes until SIGINT or SIGTERM; return the exit status.
 
     ``open_workbench`` opens the workbench (and its store) for one process.
@@ -71,11 +78,22 @@ def serve_processes(open_workbench: Callable[[], Workbench], host: str, port: in
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 workbench = open_workbench()
-                asyncio.run(serve(workbench, host, port, public_url, run_worker=run_worker and index == 0,
-                                  sockets=sockets, announce=False))
+                asyncio.run(
+                    serve(
+                        workbench,
+                        host,
+                        port,
+                        public_url,
+                        run_worker=run_worker and index == 0,
+                        sockets=sockets,
+                        announce=False,
+                    )
+                )
                 status = 0
             except BaseException as exc:  # noqa: BLE001 - reported, then the child exits
-                print(f"server process {index} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+                print(
+                    f"server process {index} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True
+                )
             finally:
                 os._exit(status)
         children[pid] = index
@@ -117,8 +135,11 @@ def serve_processes(open_workbench: Callable[[], Workbench], host: str, port: in
                 status = 1
                 stop(signal.SIGTERM, None)
                 continue
-            print(f"server process {index} exited ({os.waitstatus_to_exitcode(code)}); starting it again",
-                  file=sys.stderr, flush=True)
+            print(
+                f"server process {index} exited ({os.waitstatus_to_exitcode(code)}); starting it again",
+                file=sys.stderr,
+                flush=True,
+            )
             spawn(index)
     finally:
         for sock in sockets:

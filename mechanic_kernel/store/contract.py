@@ -108,7 +108,7 @@ class Changes:
 
     Every status change is a compare-and-set: it applies only if the run still has the status *and* the
     attempt count the caller read. A run claimed again meanwhile (its lease expired and another worker took it
-    over) has one more attempt, so a late outcome of the earlier attempt is refused rather than recorded twice.
+    over) has one more attempt, so a late outcome of the earlier attempt is refused, not recorded twice.
     """
 
     updates: list[RunChange] = field(default_factory=list)
@@ -116,7 +116,7 @@ class Changes:
     events: list[NewEvent] = field(default_factory=list)
 
     def move(self, run: Run, target: RunStatus, **fields: Any) -> None:
-        """Change ``run`` to ``target`` (checked against the transition table now, and again when committed)."""
+        """Change ``run`` to ``target`` (checked against the transition table now, again when committed)."""
         check_transition(run.status, target)
         self.updates.append(RunChange(run, target, fields))
 
@@ -208,7 +208,7 @@ class WebhookStore(Protocol):
         """Every webhook, oldest first."""
 
     def update(self, webhook_id: str, fields: dict[str, Any]) -> bool:
-        """Set fields (``name``, ``topic``, ``mode``, ``enabled``, ``updated_at``) of one webhook; True if it exists."""
+        """Set fields (``name, topic, mode, enabled, updated_at``) of one webhook; True if it exists."""
 
     def delete(self, webhook_id: str) -> bool:
         """Remove one webhook (its events stay); True if it existed."""
@@ -230,9 +230,10 @@ class SettingsStore(Protocol):
 class EventStore(Protocol):
     """Events and the raw requests behind webhook events."""
 
-    def add_from_webhook(self, event: Event, request: RawRequest, *,
-                         loop: asyncio.AbstractEventLoop | None = None) -> AnyFuture:
-        """Record a webhook request as an event, with the raw request and the event's due event run, atomically.
+    def add_from_webhook(
+        self, event: Event, request: RawRequest, *, loop: asyncio.AbstractEventLoop | None = None
+    ) -> AnyFuture:
+        """Record a webhook request as an event, with its raw request and its due event run, atomically.
 
         Returns a future that resolves once committed (an :class:`asyncio.Future` of ``loop`` when given); it
         fails with :class:`~mechanic_kernel.errors.StoreError` when the store cannot take the event.
@@ -244,8 +245,14 @@ class EventStore(Protocol):
     def get(self, event_id: str) -> Event | None:
         """The event with this id or this webhook request id, or None."""
 
-    def list(self, *, topic: str | None = None, webhook_id: str | None = None, limit: int | None = 50,
-             search: str | None = None) -> list[Event]:
+    def list(
+        self,
+        *,
+        topic: str | None = None,
+        webhook_id: str | None = None,
+        limit: int | None = 50,
+        search: str | None = None,
+    ) -> list[Event]:
         """Events newest first; ``search`` matches an id, a request id, or text in the topic or data."""
 
     def count(self) -> int:
@@ -280,7 +287,7 @@ class TaskStore(Protocol):
         """Every task (or only enabled or disabled ones), by name."""
 
     def subscribed(self, topic: str) -> list[tuple[Task, SubscriptionLine]]:
-        """Enabled tasks subscribed to exactly ``topic``, one pair per distinct subscription, oldest task first."""
+        """Enabled tasks subscribed to exactly ``topic``: a pair per distinct subscription, oldest first."""
 
     def versions(self, task_id: str) -> list[dict[str, Any]]:
         """Earlier versions of a task, oldest first: ``{"version", "saved_at", "task"}``."""
@@ -292,19 +299,22 @@ class TaskStore(Protocol):
 class RunStore(Protocol):
     """Runs, event routes, event filters and retention."""
 
-    def claim(self, now: str, *, lease: Lease, kinds: tuple[str, ...] | None = None, limit: int = 1
-              ) -> Future[list[Run]]:
+    def claim(
+        self, now: str, *, lease: Lease, kinds: tuple[str, ...] | None = None, limit: int = 1
+    ) -> Future[list[Run]]:
         """Start up to ``limit`` runs, most urgent first, in one transaction.
 
         First, scheduled runs whose ``run_at`` is not after ``now`` become due. Then runs still ``started``
         under a lease that expired before ``now`` (their worker died) are taken over: started again with one
-        more attempt, and returned with ``taken_over`` set so the engine applies the retry rules. Then due runs
+        more attempt, and returned with ``taken_over`` set so the engine applies the retry rules. Then due
+        runs
         are started by urgency: lowest priority number (action, task, event), earliest ``run_at``, oldest.
         Every run returned holds ``lease``. Two claimers, in any processes, never start the same run.
         """
 
-    def commit(self, changes: Changes, *, now: str, claim: int = 0, lease: Lease | None = None
-               ) -> Future[list[Run]]:
+    def commit(
+        self, changes: Changes, *, now: str, claim: int = 0, lease: Lease | None = None
+    ) -> Future[list[Run]]:
         """Apply ``changes`` in one transaction, then (``claim`` > 0, with ``lease``) claim as :meth:`claim`.
 
         The future fails with :class:`~mechanic_kernel.errors.Conflict`, and nothing is written, when a run
@@ -317,10 +327,18 @@ class RunStore(Protocol):
     def get(self, run_id: str) -> Run | None:
         """One run, or None."""
 
-    def list(self, *, status: str | None = None, kind: str | None = None, event_id: str | None = None,
-             task_id: str | None = None, parent_run_id: str | None = None, limit: int | None = None,
-             newest_first: bool = False) -> list[Run]:
-        """Runs matching every given filter, in creation order (by position under a parent), or newest first."""
+    def list(
+        self,
+        *,
+        status: str | None = None,
+        kind: str | None = None,
+        event_id: str | None = None,
+        task_id: str | None = None,
+        parent_run_id: str | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> list[Run]:
+        """Runs matching every filter, in creation order (by position under a parent), or newest first."""
 
     def count(self, *, status: str | None = None) -> int:
         """How many runs (with that status)."""
@@ -441,18 +459,24 @@ class FrameStore(Protocol):
         """The events ``query`` selects (the newest ``limit``), as columns, read from one snapshot."""
 
     def task_runs(self, query: RunQuery, *, limit: int | None = None) -> Table:
-        """Task runs, newest first: ``id, event_id, topic, task_id, task_name, status, created_at, run_at,
-        started_at, stopped_at, attempts, actions, logs, errors, error`` (counts of rendered items).
+        """Task runs, newest first.
+
+        Columns: ``id, event_id, topic, task_id, task_name, status, created_at, run_at, started_at, stopped_at,
+        attempts, actions, logs, errors, error`` (``actions``, ``logs``, ``errors`` count what was rendered).
         """
 
     def action_runs(self, query: RunQuery, *, limit: int | None = None) -> Table:
-        """Action runs, newest first: ``id, task_run_id, event_id, topic, task_id, position, type, status,
-        created_at, run_at, started_at, stopped_at, attempts, options, result, error``.
+        """Action runs, newest first.
+
+        Columns: ``id, task_run_id, event_id, topic, task_id, position, type, status, created_at, run_at,
+        started_at, stopped_at, attempts, options, result, error``.
         """
 
     def logs(self, query: RunQuery, *, limit: int | None = None) -> Table:
-        """Log and error entries of task runs, newest run first: ``task_run_id, event_id, topic, task_id,
-        task_name, status, created_at, level, position, message``.
+        """Log and error entries of task runs, newest run first.
+
+        Columns: ``task_run_id, event_id, topic, task_id, task_name, status, created_at, level, position,
+        message``.
         """
 
 

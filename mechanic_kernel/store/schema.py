@@ -39,8 +39,11 @@ class Migrator(Protocol):
 
 def versions() -> list[str]:
     """Every version, in order."""
-    names = {entry.name.split(".", 1)[0] for entry in resources.files(_MIGRATIONS).iterdir()
-             if entry.name.endswith(".sql")}
+    names = {
+        entry.name.split(".", 1)[0]
+        for entry in resources.files(_MIGRATIONS).iterdir()
+        if entry.name.endswith(".sql")
+    }
     return sorted(names)
 
 
@@ -75,7 +78,8 @@ def migrate(migrator: Migrator, backend: str, url: str) -> list[str]:
         if unknown:
             raise StoreError(
                 f"the store at {url} was migrated by a newer mechanic-kernel ({', '.join(sorted(unknown))}); "
-                "upgrade mechanic-kernel to use it")
+                "upgrade mechanic-kernel to use it"
+            )
         for name, sql in known:
             if name not in done:
                 migrator.run(name, sql)

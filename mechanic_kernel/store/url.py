@@ -73,7 +73,9 @@ def parse(url: str, home: Path | None = None) -> StoreURL:
     scheme = scheme.lower()
     if sep and scheme in ("postgresql", "postgres"):
         if not rest.startswith("//"):
-            raise StoreError(f"invalid store URL {mask(url)!r}: expected postgresql://USER@HOST[:PORT]/DATABASE")
+            raise StoreError(
+                f"invalid store URL {mask(url)!r}: expected postgresql://USER@HOST[:PORT]/DATABASE"
+            )
         return StoreURL("postgresql", url)
     if sep and scheme == "sqlite":
         text = unquote(rest[2:] if rest.startswith("//") else rest)
@@ -85,4 +87,5 @@ def parse(url: str, home: Path | None = None) -> StoreURL:
         return StoreURL("sqlite", f"sqlite:///{path}", path)
     raise StoreError(
         f"unsupported store URL {mask(url)!r}: use sqlite:///PATH/TO/FILE.sqlite3 or "
-        "postgresql://USER@HOST[:PORT]/DATABASE")
+        "postgresql://USER@HOST[:PORT]/DATABASE"
+    )

@@ -57,8 +57,12 @@ def test_an_echo_action_is_performed_again_and_other_actions_fail_as_interrupted
 
 
 def test_a_sequence_halts_after_an_interrupted_action(bench, clock) -> None:
-    make_task(bench, '{% action "cache", "set", "a", 1 %}{% action "echo", 2 %}',
-              perform_action_runs_in_sequence=True, halt_action_run_sequence_on_error=True)
+    make_task(
+        bench,
+        '{% action "cache", "set", "a", 1 %}{% action "echo", 2 %}',
+        perform_action_runs_in_sequence=True,
+        halt_action_run_sequence_on_error=True,
+    )
     event = bench.emit_event(TOPIC)
     bench.worker.run_until_idle(max_runs=2)
     bench.worker.claim()

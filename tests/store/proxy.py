@@ -7,7 +7,7 @@ import threading
 
 
 class Proxy:
-    """Forwards connections from a local port to ``target``; :meth:`cut` drops them all and refuses new ones."""
+    """Forwards a local port to ``target``; :meth:`cut` drops every connection and refuses new ones."""
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target

@@ -1,4 +1,4 @@
-"""The store contract (mechanic_kernel/store/contract.py), held against every backend: [sqlite] and [postgresql].
+"""The store contract (mechanic_kernel/store/contract.py), held against both backends: [sqlite], [postgresql].
 
 These drive the store directly, as the engine does: units of work, claims under leases, compare-and-set
 outcomes, notifications and copies. The engine's own tests (runs, actions, webhooks, frames) run on both
@@ -56,10 +56,19 @@ def event(topic: str = "user/a/b", data: object = None, created_at: str = T0, **
 
 
 def webhook_request(evt: Event, body: bytes = b'{"a": 1}') -> RawRequest:
-    return RawRequest(request_id=evt.webhook_request_id or uuid7(), webhook_id="hook", client=None, mode="auto",
-                      method="POST", path="/mechanic/webhooks/hook", query_string=None,
-                      headers=[("Content-Type", "application/json"), ("X-Twice", "1"), ("x-twice", "2")],
-                      body=body, client_ip="127.0.0.1", received_at=evt.created_at)
+    return RawRequest(
+        request_id=evt.webhook_request_id or uuid7(),
+        webhook_id="hook",
+        client=None,
+        mode="auto",
+        method="POST",
+        path="/mechanic/webhooks/hook",
+        query_string=None,
+        headers=[("Content-Type", "application/json"), ("X-Twice", "1"), ("x-twice", "2")],
+        body=body,
+        client_ip="127.0.0.1",
+        received_at=evt.created_at,
+    )
 
 
 def lease(worker: str = "w1", until: str = T2) -> Lease:
@@ -136,23 +145,41 @@ def test_events_list_search_and_children(store: Store) -> None:
 
 
 # -- claims, leases, outcomes --------------------------------------------------------------------------------
-def new_run(kind: RunKind, event_id: str, status: RunStatus = RunStatus.DUE, run_at: str | None = T0,
-            **fields: object) -> Run:
-    return Run(id=uuid7(), kind=kind, status=status, event_id=event_id, run_at=run_at,
-               enqueued_at=run_at if status is RunStatus.DUE else None, created_at=T0, **fields)
+def new_run(
+    kind: RunKind, event_id: str, status: RunStatus = RunStatus.DUE, run_at: str | None = T0, **fields: object
+) -> Run:
+    return Run(
+        id=uuid7(),
+        kind=kind,
+        status=status,
+        event_id=event_id,
+        run_at=run_at,
+        enqueued_at=run_at if status is RunStatus.DUE else None,
+        created_at=T0,
+        **fields,
+    )
 
 
 def test_claims_start_the_most_urgent_runs_under_the_lease(store: Store) -> None:
     evt = add_events(store, 1)[0]
     [event_run] = store.runs.list(event_id=evt.id)
-    changes = Changes(runs=[new_run(RunKind.TASK, evt.id), new_run(RunKind.ACTION, evt.id),
-                            new_run(RunKind.ACTION, evt.id, RunStatus.SCHEDULED, run_at=T1)])
+    changes = Changes(
+        runs=[
+            new_run(RunKind.TASK, evt.id),
+            new_run(RunKind.ACTION, evt.id),
+            new_run(RunKind.ACTION, evt.id, RunStatus.SCHEDULED, run_at=T1),
+        ]
+    )
     store.runs.commit(changes, now=T0).result(30)
     claimed = store.runs.claim(T0, lease=lease(), limit=10).result(30)
     assert [run.kind for run in claimed] == [RunKind.ACTION, RunKind.TASK, RunKind.EVENT]
     assert claimed[2].id == event_run.id
-    assert all(run.status is RunStatus.STARTED and run.attempts == 1 and run.started_at == T0 for run in claimed)
-    assert all(run.claimed_by == "w1" and run.lease_expires_at == T2 and not run.taken_over for run in claimed)
+    assert all(
+        run.status is RunStatus.STARTED and run.attempts == 1 and run.started_at == T0 for run in claimed
+    )
+    assert all(
+        run.claimed_by == "w1" and run.lease_expires_at == T2 and not run.taken_over for run in claimed
+    )
     # The scheduled action comes due when its time comes, in the claim that finds it.
     assert store.runs.claim(T0, lease=lease(), limit=10).result(30) == []
     [later] = store.runs.claim(T1, lease=lease(), limit=10).result(30)
@@ -166,8 +193,9 @@ def test_claims_filter_by_kind_and_stop_at_the_limit(store: Store) -> None:
     assert store.runs.count(status="due") == 2
 
 
-def test_concurrent_claimers_never_start_the_same_run(store: Store, other: Store, tmp_path: Path,
-                                                      store_url: str | None) -> None:
+def test_concurrent_claimers_never_start_the_same_run(
+    store: Store, other: Store, tmp_path: Path, store_url: str | None
+) -> None:
     add_events(store, 120)
     third = open_store(tmp_path, store_url)
     claimed: list[str] = []
@@ -180,8 +208,12 @@ def test_concurrent_claimers_never_start_the_same_run(store: Store, other: Store
 
     try:
         with ThreadPoolExecutor(6) as pool:
-            list(pool.map(lambda args: claim_all(*args),
-                          [(handle, f"w{index}") for index, handle in enumerate([store, other, third] * 2)]))
+            list(
+                pool.map(
+                    lambda args: claim_all(*args),
+                    [(handle, f"w{index}") for index, handle in enumerate([store, other, third] * 2)],
+                )
+            )
     finally:
         third.close()
     assert len(claimed) == 120 and len(set(claimed)) == 120
@@ -228,8 +260,12 @@ def test_a_commit_creates_events_with_routes_and_claims_in_the_same_transaction(
     [run] = store.runs.claim(T0, lease=lease()).result(30)
     child = event(topic="user/c/d", parent_id=evt.id, created_at=T1)
     later = event(topic="user/e/f", created_at=T1)
-    changes = Changes(events=[NewEvent(child, task_ids=["t1"], origin_task_id="t1", origin_run_id=run.id),
-                              NewEvent(later, run_at=T3)])
+    changes = Changes(
+        events=[
+            NewEvent(child, task_ids=["t1"], origin_task_id="t1", origin_run_id=run.id),
+            NewEvent(later, run_at=T3),
+        ]
+    )
     changes.move(run, RunStatus.SUCCEEDED, stopped_at=T1, result=[])
     claimed = store.runs.commit(changes, now=T1, claim=5, lease=lease("w1", T3)).result(30)
     assert [claimed_run.event_id for claimed_run in claimed] == [child.id]  # the scheduled one waits
@@ -262,14 +298,21 @@ def test_purge_removes_complete_events_with_everything_they_own(store: Store) ->
     assert store.runs.purgeable_events(T1) == []  # stopped at T1, not before it
     assert store.runs.purgeable_events(T2) == [evt.id]
     assert store.runs.purge_events([evt.id]) == 1
-    assert (store.events.count(), store.runs.count(), store.events.request(evt.webhook_request_id)) == (0, 0, None)
+    assert (store.events.count(), store.runs.count(), store.events.request(evt.webhook_request_id)) == (
+        0,
+        0,
+        None,
+    )
 
 
 def test_event_filters_by_name(store: Store) -> None:
     store.runs.put_filter("b", "{{ false }}", T0)
     store.runs.put_filter("a", "x", T0)
     store.runs.put_filter("a", "y", T1)
-    assert [(item["name"], item["source"]) for item in store.runs.filters()] == [("a", "y"), ("b", "{{ false }}")]
+    assert [(item["name"], item["source"]) for item in store.runs.filters()] == [
+        ("a", "y"),
+        ("b", "{{ false }}"),
+    ]
     assert store.runs.remove_filter("a") and not store.runs.remove_filter("a")
 
 

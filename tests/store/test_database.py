@@ -13,9 +13,9 @@ import pytest
 
 from mechanic_kernel.errors import StoreError
 from mechanic_kernel.store import open_store
+from mechanic_kernel.store.schema import versions
 from mechanic_kernel.store.sqlite.database import CHECKPOINT_EVERY
 from mechanic_kernel.store.sqlite.database import SQLiteDatabase as Database
-from mechanic_kernel.store.schema import versions
 
 
 def test_store_is_in_wal_mode_with_every_migration(home: Path) -> None:
@@ -53,8 +53,9 @@ def test_a_failing_write_does_not_undo_its_batch_neighbours(tmp_path: Path) -> N
     db = Database(tmp_path / "a.db")
     try:
         db.write_sync(lambda conn: conn.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)"))
-        futures = [db.write(lambda conn, i=i: conn.execute("INSERT INTO t VALUES (?)", (i % 5,)))
-                   for i in range(10)]
+        futures = [
+            db.write(lambda conn, i=i: conn.execute("INSERT INTO t VALUES (?)", (i % 5,))) for i in range(10)
+        ]
         outcomes = [future.exception() is None for future in futures]
         assert outcomes == [True] * 5 + [False] * 5
         assert [row[0] for row in db.query("SELECT x FROM t ORDER BY x")] == [0, 1, 2, 3, 4]
@@ -114,13 +115,22 @@ def test_inserts_of_one_batch_are_merged_and_all_committed(tmp_path: Path) -> No
         db.write_sync(lambda conn: conn.execute("CREATE TABLE t (x INTEGER PRIMARY KEY, y TEXT)"))
         db.write_sync(lambda conn: conn.execute("CREATE TABLE u (x INTEGER REFERENCES t (x), z BLOB)"))
         release = _hold_writer(db)
-        futures = [db.insert([("INSERT INTO t (x, y) VALUES (?, ?)", (i, f"y{i}")),
-                              ("INSERT INTO u (x, z) VALUES (?,?)", (i, bytes([i])))]) for i in range(256)]
+        futures = [
+            db.insert(
+                [
+                    ("INSERT INTO t (x, y) VALUES (?, ?)", (i, f"y{i}")),
+                    ("INSERT INTO u (x, z) VALUES (?,?)", (i, bytes([i]))),
+                ]
+            )
+            for i in range(256)
+        ]
         release.set()
         assert [future.result(10) for future in futures] == [None] * 256
         assert db.query_one("SELECT count(*), sum(x) FROM t")[:] == (256, sum(range(256)))
         assert [tuple(row) for row in db.query("SELECT x, z FROM u WHERE x IN (0, 255) ORDER BY x")] == [
-            (0, b"\x00"), (255, b"\xff")]
+            (0, b"\x00"),
+            (255, b"\xff"),
+        ]
     finally:
         db.close()
 
@@ -131,9 +141,11 @@ def test_a_failing_insert_does_not_undo_its_merged_neighbours(tmp_path: Path) ->
         db.write_sync(lambda conn: conn.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)"))
         db.write_sync(lambda conn: conn.execute("CREATE TABLE u (x INTEGER)"))
         release = _hold_writer(db)
-        # Each write inserts into both tables; the duplicate x=3 must take its own row of u with it, and only it.
-        futures = [db.insert([("INSERT INTO t (x) VALUES (?)", (x,)), ("INSERT INTO u (x) VALUES (?)", (x,))])
-                   for x in (1, 2, 3, 3, 4)]
+        # Each write inserts into both tables; the duplicate x=3 takes its own row of u with it, and only it.
+        futures = [
+            db.insert([("INSERT INTO t (x) VALUES (?)", (x,)), ("INSERT INTO u (x) VALUES (?)", (x,))])
+            for x in (1, 2, 3, 3, 4)
+        ]
         release.set()
         errors = [future.exception(10) for future in futures]
         assert [error is None for error in errors] == [True, True, True, False, True]
@@ -151,8 +163,9 @@ def test_inserts_keep_their_place_among_other_writes(tmp_path: Path) -> None:
         release = _hold_writer(db)
         first = db.insert([("INSERT INTO t (x, y) VALUES (?, ?)", (1, "a"))])
         update = db.write(lambda conn: conn.execute("UPDATE t SET y = 'b' WHERE x = 1").rowcount)
-        second = db.insert([("INSERT INTO t (x, y) VALUES (?, ?)", (2, "c")),
-                            ("UPDATE t SET y = y || '!' WHERE x = 1", ())])  # not mergeable: run as written
+        second = db.insert(
+            [("INSERT INTO t (x, y) VALUES (?, ?)", (2, "c")), ("UPDATE t SET y = y || '!' WHERE x = 1", ())]
+        )  # not mergeable: run as written
         release.set()
         assert (first.result(10), update.result(10), second.result(10)) == (None, 1, None)
         assert [tuple(row) for row in db.query("SELECT x, y FROM t ORDER BY x")] == [(1, "b!"), (2, "c")]
@@ -199,8 +212,10 @@ def test_a_cancelled_waiter_neither_stops_its_write_nor_the_writer(tmp_path: Pat
     try:
         db.write_sync(lambda conn: conn.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)"))
         release = _hold_writer(db)
-        cancelled = [db.insert([("INSERT INTO t (x) VALUES (?)", (1,))]),
-                     db.write(lambda conn: conn.execute("INSERT INTO t (x) VALUES (2)"))]
+        cancelled = [
+            db.insert([("INSERT INTO t (x) VALUES (?)", (1,))]),
+            db.write(lambda conn: conn.execute("INSERT INTO t (x) VALUES (2)")),
+        ]
         assert all(future.cancel() for future in cancelled)
         release.set()
         db.insert([("INSERT INTO t (x) VALUES (?)", (3,))]).result(10)

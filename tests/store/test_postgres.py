@@ -55,8 +55,12 @@ def through(url: str, port: int) -> str:
 
 
 def cli(home: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mechanic_kernel", "--home", str(home), *args],
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "mechanic_kernel", "--home", str(home), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 # -- the URL ------------------------------------------------------------------------------------------------
@@ -86,7 +90,10 @@ def test_the_cli_reports_a_bad_store_url_with_exit_status_1(tmp_path: Path) -> N
 
 def test_mask_hides_passwords_in_every_place_a_url_carries_one() -> None:
     assert mask("postgresql://u:p@h/db") == "postgresql://u:***@h/db"
-    assert mask("postgresql://u@h/db?password=p&sslmode=require") == "postgresql://u@h/db?password=***&sslmode=require"
+    assert (
+        mask("postgresql://u@h/db?password=p&sslmode=require")
+        == "postgresql://u@h/db?password=***&sslmode=require"
+    )
     assert mask("sqlite:///tmp/a.sqlite3") == "sqlite:///tmp/a.sqlite3"
 
 
@@ -99,7 +106,7 @@ def test_a_store_migrated_by_a_newer_release_is_refused(tmp_path: Path, pg_url: 
 
 
 def test_processes_starting_together_migrate_once(tmp_path: Path, pg_url: str) -> None:
-    script = "import sys\nfrom mechanic_kernel.store import open_store\nopen_store(sys.argv[1], sys.argv[2]).close()\n"
+    script = "import sys\nfrom mechanic_kernel.store import open_store\nopen_store(*sys.argv[1:3]).close()\n"
     processes = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path), pg_url]) for _ in range(4)]
     assert [process.wait(60) for process in processes] == [0] * 4
     with psycopg.connect(pg_url) as conn:
@@ -116,12 +123,18 @@ def test_a_commit_of_another_process_wakes_listeners_through_notify(tmp_path: Pa
         listening.runs.on_due(heard.set)
         time.sleep(0.5)  # the listener thread connects and issues LISTEN
         heard.clear()
-        script = ("import sys\nfrom mechanic_kernel.store import open_store\nfrom mechanic_kernel.models.events import Event\n"
-                  "store = open_store(sys.argv[1], sys.argv[2])\n"
-                  "store.events.add(Event(id=sys.argv[3], topic='user/a/b', data=None, source='user',"
-                  " created_at='2026-03-01T12:00:00.000Z')).result()\nstore.close()\n")
-        subprocess.run([sys.executable, "-c", script, str(tmp_path / "elsewhere"), pg_url, uuid7()], check=True,
-                       timeout=60)
+        script = (
+            "import sys\nfrom mechanic_kernel.store import open_store\n"
+            "from mechanic_kernel.models.events import Event\n"
+            "store = open_store(sys.argv[1], sys.argv[2])\n"
+            "store.events.add(Event(id=sys.argv[3], topic='user/a/b', data=None, source='user',"
+            " created_at='2026-03-01T12:00:00.000Z')).result()\nstore.close()\n"
+        )
+        subprocess.run(
+            [sys.executable, "-c", script, str(tmp_path / "elsewhere"), pg_url, uuid7()],
+            check=True,
+            timeout=60,
+        )
         assert heard.wait(10), "the other process's commit was not heard"
     finally:
         listening.close()
@@ -138,9 +151,24 @@ def test_sqlite_says_it_cannot_notify_other_processes(tmp_path: Path) -> None:
 # -- a database that goes away ------------------------------------------------------------------------------
 def start_serve(home: Path, url: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "mechanic_kernel", "serve", "--home", str(home), "--store", url, "--port", "0",
-         "--no-worker"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        [
+            sys.executable,
+            "-m",
+            "mechanic_kernel",
+            "serve",
+            "--home",
+            str(home),
+            "--store",
+            url,
+            "--port",
+            "0",
+            "--no-worker",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     assert process.stdout is not None
     line = process.stdout.readline()
     if not line.startswith("mechanic-kernel serving "):
@@ -159,6 +187,7 @@ def test_serve_answers_503_while_the_database_is_away_and_recovers(tmp_path: Pat
     answers: list[tuple[int, str | None]] = []
     try:
         with httpx.Client(timeout=30, trust_env=False) as http:
+
             def post(n: int) -> int:
                 response = http.post(f"{base}/mechanic/webhooks/{hook.id}", json={"n": n})
                 answers.append((response.status_code, response.headers.get("x-request-id")))
@@ -194,8 +223,21 @@ def test_a_worker_rides_out_an_outage_and_performs_what_came_meanwhile(tmp_path:
     with Workbench(tmp_path, store=pg_url) as bench:
         bench.tasks.create("Echo", script='{% action "echo", event.data %}', subscriptions=["user/a/b"])
         worker = subprocess.Popen(
-            [sys.executable, "-m", "mechanic_kernel", "--home", str(tmp_path), "--store", through(pg_url, proxy.port),
-             "worker", "run"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "mechanic_kernel",
+                "--home",
+                str(tmp_path),
+                "--store",
+                through(pg_url, proxy.port),
+                "worker",
+                "run",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             assert worker.stdout is not None and worker.stdout.readline().startswith("worker performing runs")
             bench.emit_event("user/a/b", {"n": 0})
@@ -253,10 +295,17 @@ def test_a_read_while_the_database_is_away_raises_store_unavailable(tmp_path: Pa
 
 def test_the_extension_and_kernels_take_the_store_from_the_environment(tmp_path: Path, pg_url: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-c", "from mechanic_kernel import Workbench\nwb = Workbench()\nprint(wb.store.url)\n"
-         "wb.webhooks.create('E', 'user/a/b')\nwb.close()"],
-        capture_output=True, text=True, timeout=60,
-        env={**os.environ, "MECHANIC_HOME": str(tmp_path), "MECHANIC_STORE": pg_url})
+        [
+            sys.executable,
+            "-c",
+            "from mechanic_kernel import Workbench\nwb = Workbench()\nprint(wb.store.url)\n"
+            "wb.webhooks.create('E', 'user/a/b')\nwb.close()",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "MECHANIC_HOME": str(tmp_path), "MECHANIC_STORE": pg_url},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == mask(pg_url)
     listed = cli(tmp_path, "--store", pg_url, "webhooks", "list", "--json")
@@ -269,7 +318,9 @@ def test_events_copy_their_data_exactly(tmp_path: Path, pg_url: str) -> None:
     store = open_store(tmp_path, pg_url)
     try:
         data = {"z": 1, "a": [1, 2.5, None, True], "m": {"é": "ü", "nested": {"b": 2, "a": 1}}, "big": 10**20}
-        evt = Event(id=uuid7(), topic="user/a/b", data=data, source="user", created_at="2026-03-01T12:00:00.000Z")
+        evt = Event(
+            id=uuid7(), topic="user/a/b", data=data, source="user", created_at="2026-03-01T12:00:00.000Z"
+        )
         store.events.add(evt).result(30)
         again = store.events.get(evt.id)
         assert again is not None and again.data == data and list(again.data) == ["z", "a", "m", "big"]

@@ -1,4 +1,4 @@
-"""Many processes on one PostgreSQL store: two ingest servers and two workers perform every event exactly once,
+"""Many processes on one PostgreSQL store: two ingest servers and two workers perform each event exactly once,
 and a worker that dies has its runs taken over by another once their lease lapses.
 
 Every process here is a real ``python -m mechanic_kernel`` started by the test; requests go over real HTTP on
@@ -58,7 +58,11 @@ class Processes:
     def start(self, *args: str) -> subprocess.Popen[str]:
         process = subprocess.Popen(
             [sys.executable, "-m", "mechanic_kernel", "--home", str(self.home), "--store", self.url, *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
         self.running.append(process)
         return process
 
@@ -66,7 +70,10 @@ class Processes:
         process = self.start("serve", "--port", "0", *args)
         assert process.stdout is not None
         line = process.stdout.readline()
-        assert line.startswith("mechanic-kernel serving "), (line, process.stderr.read() if process.stderr else "")
+        assert line.startswith("mechanic-kernel serving "), (
+            line,
+            process.stderr.read() if process.stderr else "",
+        )
         return line.split()[2]
 
     def worker(self, *args: str) -> subprocess.Popen[str]:
@@ -104,7 +111,8 @@ def wait_for(condition, timeout: float = 90, what: str = "the condition") -> Non
 
 
 def test_two_servers_and_two_workers_perform_every_event_exactly_once(
-        tmp_path: Path, pg_url: str, processes: Processes) -> None:
+    tmp_path: Path, pg_url: str, processes: Processes
+) -> None:
     with Workbench(tmp_path, store=pg_url) as bench:
         hook = bench.webhooks.create("Scale", TOPIC)
         bench.tasks.create("Echo", script='{% action "echo", event.data %}', subscriptions=[TOPIC])
@@ -120,8 +128,10 @@ def test_two_servers_and_two_workers_perform_every_event_exactly_once(
     with ThreadPoolExecutor(16) as pool:
         acknowledged = list(pool.map(post, range(EVENTS)))
     with Workbench(tmp_path / "reader", store=pg_url) as bench:
-        wait_for(lambda: bench.engine.store.runs.count(status="succeeded") >= 3 * EVENTS,
-                 what="every event, task and echo action run to succeed")
+        wait_for(
+            lambda: bench.engine.store.runs.count(status="succeeded") >= 3 * EVENTS,
+            what="every event, task and echo action run to succeed",
+        )
         time.sleep(0.5)  # anything performed twice would show up now
         events = bench.list_events(limit=None)
         runs = bench.runs.list(limit=None)
@@ -138,7 +148,9 @@ def test_two_servers_and_two_workers_perform_every_event_exactly_once(
     assert processes.stop() == [0, 0, 0]
 
 
-def test_a_worker_takes_over_the_runs_of_one_that_died(tmp_path: Path, pg_url: str, processes: Processes) -> None:
+def test_a_worker_takes_over_the_runs_of_one_that_died(
+    tmp_path: Path, pg_url: str, processes: Processes
+) -> None:
     with Workbench(tmp_path, store=pg_url) as bench:
         bench.tasks.create("Echo", script='{% action "echo", event.data %}', subscriptions=[TOPIC])
         events = [bench.emit_event(TOPIC, {"n": n}) for n in range(5)]
@@ -170,8 +182,9 @@ class _Slow(BaseHTTPRequestHandler):
         pass
 
 
-def test_an_action_whose_worker_was_killed_is_not_sent_again(tmp_path: Path, pg_url: str,
-                                                             processes: Processes) -> None:
+def test_an_action_whose_worker_was_killed_is_not_sent_again(
+    tmp_path: Path, pg_url: str, processes: Processes
+) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -179,8 +192,12 @@ def test_an_action_whose_worker_was_killed_is_not_sent_again(tmp_path: Path, pg_
     try:
         with Workbench(tmp_path, store=pg_url) as bench:
             bench.settings.set("cors_origins", None)
-            bench.tasks.create("Notify", subscriptions=[TOPIC], script=(
-                f'{{% action "http", method: "post", url: "{url}", body: event.data %}}'), check_preview=False)
+            bench.tasks.create(
+                "Notify",
+                subscriptions=[TOPIC],
+                script=(f'{{% action "http", method: "post", url: "{url}", body: event.data %}}'),
+                check_preview=False,
+            )
             event = bench.emit_event(TOPIC, {"order": 1})
             doomed = processes.worker("--lease-seconds", "2")
             assert _Slow.arrived.wait(60), "the http action was never sent"

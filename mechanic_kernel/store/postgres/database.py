@@ -48,9 +48,15 @@ LISTEN_POLL = 1.0  # seconds between the listener's checks for being stopped
 # Concurrent migrators (several processes starting at once) take turns on this lock.
 MIGRATION_LOCK = 0x6D6B_6D69  # "mkmi"
 
-DIALECT = Dialect(name="postgresql", skip_locked=" FOR UPDATE SKIP LOCKED", like="ILIKE", text="{}::text",
-                  max_params=65_535, for_update=" FOR UPDATE",
-                  key_lock="SELECT pg_advisory_xact_lock(hashtext(?)) AS locked")
+DIALECT = Dialect(
+    name="postgresql",
+    skip_locked=" FOR UPDATE SKIP LOCKED",
+    like="ILIKE",
+    text="{}::text",
+    max_params=65_535,
+    for_update=" FOR UPDATE",
+    key_lock="SELECT pg_advisory_xact_lock(hashtext(?)) AS locked",
+)
 
 
 class _Translate(dict[str, str]):
@@ -92,9 +98,11 @@ def _first_line(exc: BaseException) -> str:
 def unreachable(url: str, exc: BaseException) -> StoreUnavailable:
     """The error for a database that cannot be reached, naming the URL and what to check."""
     return StoreUnavailable(
-        f"cannot reach the store at {url}: {_first_line(exc)}. Check that the PostgreSQL server is running and "
+        f"cannot reach the store at {url}: {_first_line(exc)}. Check that the PostgreSQL server is running "
+        "and "
         "accepts connections from here, and that the URL's host, port, user, password and database are right "
-        "(create the database first, e.g. `createdb mechanic`).")
+        "(create the database first, e.g. `createdb mechanic`)."
+    )
 
 
 class PostgresDatabase(Database):
@@ -116,10 +124,16 @@ class PostgresDatabase(Database):
         finally:
             conn.close()
         self.channel = f"mechanic_runs_{self.schema}"
-        self._pool = ConnectionPool(url, min_size=1, max_size=pool_max, timeout=POOL_WAIT, configure=_configure,
-                                    kwargs={"autocommit": True, "row_factory": dict_row,
-                                            "connect_timeout": CONNECT_TIMEOUT},
-                                    name="mechanic-readers", open=True)
+        self._pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_max,
+            timeout=POOL_WAIT,
+            configure=_configure,
+            kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": CONNECT_TIMEOUT},
+            name="mechanic-readers",
+            open=True,
+        )
         self._down_until = 0.0
         self._down_error: StoreUnavailable | None = None
         self._listener: threading.Thread | None = None
@@ -130,8 +144,9 @@ class PostgresDatabase(Database):
 
     def _connect(self, purpose: str) -> psycopg.Connection[Any]:
         try:
-            conn = psycopg.connect(self._conninfo, autocommit=True, row_factory=dict_row,
-                                   connect_timeout=CONNECT_TIMEOUT)
+            conn = psycopg.connect(
+                self._conninfo, autocommit=True, row_factory=dict_row, connect_timeout=CONNECT_TIMEOUT
+            )
         except psycopg.Error as exc:
             raise unreachable(self.url, exc) from exc
         _configure(conn)
@@ -275,8 +290,10 @@ class _PostgresMigrator:
         self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
 
     def applied(self) -> set[str]:
-        self.conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at text "
-                          "NOT NULL DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))")
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at text "
+            "NOT NULL DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))"
+        )
         return {row["name"] for row in self.conn.execute("SELECT name FROM schema_migrations")}
 
     def run(self, name: str, sql: str) -> None:

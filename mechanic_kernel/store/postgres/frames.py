@@ -8,7 +8,6 @@ are not strings) is re-encoded compactly here, so both backends show the same te
 from __future__ import annotations
 
 import json
-
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -30,8 +29,10 @@ _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 def _unix_ms(column: str, *, null_is_zero: bool) -> str:
     zero = "0" if null_is_zero else "NULL"
-    return (f"CASE WHEN {column} ~ '{_TIME_SHAPE}' THEN "
-            f"greatest((extract(epoch FROM {column}::timestamptz) * 1000)::bigint, 0) ELSE {zero} END")
+    return (
+        f"CASE WHEN {column} ~ '{_TIME_SHAPE}' THEN "
+        f"greatest((extract(epoch FROM {column}::timestamptz) * 1000)::bigint, 0) ELSE {zero} END"
+    )
 
 
 @dataclass
@@ -108,8 +109,10 @@ class PostgresFrameStore:
         columns = [*EVENT_TEXT_COLUMNS, *(["data"] if data else [])]
         values = ", ".join(f"coalesce({column}::text, '') AS {column}" for column in columns)
         limit_sql = "" if limit is None else " LIMIT ?"
-        sql = (f"SELECT seq, {_unix_ms('created_at', null_is_zero=True)} AS ms, {values} FROM events"
-               f"{where.sql()} ORDER BY seq DESC{limit_sql}")
+        sql = (
+            f"SELECT seq, {_unix_ms('created_at', null_is_zero=True)} AS ms, {values} FROM events"
+            f"{where.sql()} ORDER BY seq DESC{limit_sql}"
+        )
         numbers: list[str] = []
         texts: dict[str, list[str]] = {column: [] for column in columns}
         with self.db.snapshot() as tx:
@@ -128,17 +131,21 @@ class PostgresFrameStore:
         """Task runs, newest first (see the contract for the columns)."""
         where = _run_where(query)
         limit_sql = "" if limit is None else " LIMIT ?"
-        return self._rows(f"{_TASK_RUNS}{where.sql()} ORDER BY r.seq DESC{limit_sql}",
-                          [*where.params, *([] if limit is None else [limit])])
+        return self._rows(
+            f"{_TASK_RUNS}{where.sql()} ORDER BY r.seq DESC{limit_sql}",
+            [*where.params, *([] if limit is None else [limit])],
+        )
 
     def action_runs(self, query: RunQuery, *, limit: int | None = None) -> Table:
         """Action runs, newest first."""
         where = _run_where(query)
         limit_sql = "" if limit is None else " LIMIT ?"
-        table = self._rows(f"{_ACTION_RUNS}{where.sql()} ORDER BY r.seq DESC{limit_sql}",
-                           [*where.params, *([] if limit is None else [limit])])
+        table = self._rows(
+            f"{_ACTION_RUNS}{where.sql()} ORDER BY r.seq DESC{limit_sql}",
+            [*where.params, *([] if limit is None else [limit])],
+        )
         options = table.names.index("options")
-        table.rows = [(*row[:options], _compacted(row[options]), *row[options + 1:]) for row in table.rows]
+        table.rows = [(*row[:options], _compacted(row[options]), *row[options + 1 :]) for row in table.rows]
         return table
 
     def logs(self, query: RunQuery, *, limit: int | None = None) -> Table:
@@ -147,7 +154,8 @@ class PostgresFrameStore:
         parts = []
         for level, key in (("log", "logs"), ("error", "errors")):
             parts.append(
-                "SELECT r.id AS task_run_id, r.event_id, e.topic, r.task_id, r.details ->> 'task_name' AS task_name, "
+                "SELECT r.id AS task_run_id, r.event_id, e.topic, r.task_id, "
+                "r.details ->> 'task_name' AS task_name, "
                 f"r.status, {_times('created_at')}, '{level}' AS level, (j.n - 1)::integer AS position, "
                 "json_typeof(j.value) AS kind, j.value::text AS message, r.seq AS seq "
                 "FROM runs r JOIN events e ON e.id = r.event_id "
@@ -162,12 +170,15 @@ class PostgresFrameStore:
         rows = []
         for row in table.rows:
             text = json.loads(row[message]) if row[kind] == "string" else _compacted(row[message])
-            rows.append(tuple(text if index == message else value for index, value in enumerate(row)
-                              if index not in (kind, seq)))
+            rows.append(
+                tuple(
+                    text if index == message else value
+                    for index, value in enumerate(row)
+                    if index not in (kind, seq)
+                )
+            )
         return Table(names, rows)
 
 
 def _compacted(text: str | None) -> str | None:
     return None if text is None else _compact(json.loads(text))
-
-

@@ -46,16 +46,19 @@ class SqlCacheStore:
         def work(tx: Tx) -> T:
             if self.db.dialect.key_lock:
                 tx.execute(self.db.dialect.key_lock, (f"cache:{key}",))
-            row = tx.execute("SELECT value FROM cache WHERE key = ? AND expires_at > ?",
-                               (key, now)).fetchone()
+            row = tx.execute(
+                "SELECT value FROM cache WHERE key = ? AND expires_at > ?", (key, now)
+            ).fetchone()
             op, payload, result = change(row is not None, None if row is None else json.loads(row["value"]))
             if op == "del":
                 tx.execute("DELETE FROM cache WHERE key = ?", (key,))
             else:
                 value, expires_at = payload
-                tx.execute("INSERT INTO cache (key, value, expires_at) VALUES (?,?,?) ON CONFLICT (key) "
-                             "DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
-                             (key, json.dumps(value, ensure_ascii=False), expires_at))
+                tx.execute(
+                    "INSERT INTO cache (key, value, expires_at) VALUES (?,?,?) ON CONFLICT (key) "
+                    "DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
+                    (key, json.dumps(value, ensure_ascii=False), expires_at),
+                )
             tx.execute("DELETE FROM cache WHERE expires_at <= ?", (now,))
             return result
 
@@ -65,22 +68,32 @@ class SqlCacheStore:
     def add_endpoint(self, key: str, created_at: str) -> dict[str, Any]:
         """A new endpoint serving ``key``."""
         endpoint = {"id": str(uuid.uuid4()), "key": key, "created_at": created_at}
-        self.db.write_sync(lambda tx: tx.execute(
-            "INSERT INTO cache_endpoints (id, key, created_at) VALUES (?, ?, ?)", (endpoint["id"], key, created_at)))
+        self.db.write_sync(
+            lambda tx: tx.execute(
+                "INSERT INTO cache_endpoints (id, key, created_at) VALUES (?, ?, ?)",
+                (endpoint["id"], key, created_at),
+            )
+        )
         return endpoint
 
     def endpoint(self, endpoint_id: str) -> dict[str, Any] | None:
         """One endpoint, or None."""
-        row = self.db.query_one("SELECT id, key, created_at FROM cache_endpoints WHERE id = ?",
-                                (endpoint_id,))
+        row = self.db.query_one(
+            "SELECT id, key, created_at FROM cache_endpoints WHERE id = ?", (endpoint_id,)
+        )
         return dict(row) if row else None
 
     def endpoints(self) -> list[dict[str, Any]]:
         """Every endpoint, oldest first."""
-        return [dict(row) for row in self.db.query("SELECT id, key, created_at FROM cache_endpoints "
-                                                    "ORDER BY created_at, id")]
+        return [
+            dict(row)
+            for row in self.db.query(
+                "SELECT id, key, created_at FROM cache_endpoints ORDER BY created_at, id"
+            )
+        ]
 
     def remove_endpoint(self, endpoint_id: str) -> bool:
         """Delete an endpoint; False when it did not exist."""
-        return self.db.write_sync(lambda tx: tx.execute("DELETE FROM cache_endpoints WHERE id = ?",
-                                                            (endpoint_id,)).rowcount == 1)
+        return self.db.write_sync(
+            lambda tx: tx.execute("DELETE FROM cache_endpoints WHERE id = ?", (endpoint_id,)).rowcount == 1
+        )

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from typing import Any
 from typing import Protocol
 from typing import TypeVar
-from typing import Union
 
 from ...errors import MechanicError
 from ...errors import StoreError
@@ -46,7 +45,8 @@ log = logging.getLogger("mechanic_kernel.store")
 MAX_BATCH = 256
 # "INSERT INTO t (a, b) VALUES (?, ?)": group 1 is everything up to VALUES, group 2 the one row of markers.
 _SINGLE_ROW_INSERT = re.compile(
-    r"(?is)^(\s*INSERT\s+INTO\s+[^()]+\([^()]*\)\s+VALUES\s*)(\((?:\s*\?\s*,)*\s*\?\s*\))\s*$")
+    r"(?is)^(\s*INSERT\s+INTO\s+[^()]+\([^()]*\)\s+VALUES\s*)(\((?:\s*\?\s*,)*\s*\?\s*\))\s*$"
+)
 
 Statement = tuple[str, Sequence[Any]]
 """One SQL statement and its parameters."""
@@ -104,7 +104,7 @@ class _Inserts(tuple):
     __slots__ = ()
 
 
-_Work = Union[Callable[[Tx], Any], _Inserts]
+_Work = Callable[[Tx], Any] | _Inserts
 _Item = tuple[_Work, AnyFuture, bool]
 
 
@@ -169,7 +169,7 @@ class Database(ABC):
         """``conn`` as the transaction handed to a write's function."""
 
     def _notify(self, tx: Tx) -> None:  # noqa: B027 - optional hook
-        """Inside a transaction that made runs due: tell other processes once it commits (if the backend can)."""
+        """Inside a transaction that made runs due: tell other processes once it commits (if it can)."""
 
     def _after_batch(self, conn: Any, committed: bool) -> None:  # noqa: B027 - optional hook
         """After each batch on ``conn`` (a backend's checkpoint or reconnect bookkeeping)."""
@@ -197,8 +197,13 @@ class Database(ABC):
         """Run ``work(tx)`` on the writer thread and wait for its commit."""
         return self.write(work, notify=notify).result()
 
-    def insert(self, statements: Sequence[Statement], *, loop: asyncio.AbstractEventLoop | None = None,
-               notify: bool = False) -> AnyFuture:
+    def insert(
+        self,
+        statements: Sequence[Statement],
+        *,
+        loop: asyncio.AbstractEventLoop | None = None,
+        notify: bool = False,
+    ) -> AnyFuture:
         """Queue single-row ``INSERT`` statements to run atomically; the future resolves after they commit.
 
         With ``loop`` the future is an :class:`asyncio.Future` of that loop, and every such future of a batch
@@ -210,7 +215,7 @@ class Database(ABC):
             future = loop.create_future()
             self._loop_batch.append((_Inserts(statements), future, notify))
             if len(self._loop_batch) == 1:
-                # After the callbacks already ready (other requests of this loop iteration), so they share a commit.
+                # After the callbacks already ready (other requests of this iteration): they share a commit.
                 loop.call_soon(self._commit_on_loop)
             return future
         future = loop.create_future() if loop is not None else Future()
@@ -231,7 +236,7 @@ class Database(ABC):
         self._loop_writer = loop
 
     def on_due(self, callback: Callable[[], None]) -> Callable[[], None]:
-        """Call ``callback`` after every commit of this process that made runs due; returns the unsubscribe."""
+        """Call ``callback`` after each commit of this process that made runs due; returns the unsubscribe."""
         self._due_callbacks.append(callback)
         return lambda: self._due_callbacks.remove(callback) if callback in self._due_callbacks else None
 
@@ -319,7 +324,7 @@ class Database(ABC):
                 if end - start > 1 and self._run_merged(tx, batch[start:end]):
                     outcomes.extend((future, True, None, True) for _, future, _ in batch[start:end])
                 else:
-                    for work, future, _ in batch[start:max(end, start + 1)]:
+                    for work, future, _ in batch[start : max(end, start + 1)]:
                         outcomes.append(self._run_one(tx, work, future))
                 start = max(end, start + 1)
             notify = any(item[2] for item, outcome in zip(batch, outcomes, strict=True) if outcome[1])
@@ -331,8 +336,11 @@ class Database(ABC):
                 self._rollback(conn)
             except Exception:  # noqa: BLE001 - the connection is gone; the caller drops it
                 pass
-            error = self._wrap_error(exc) if isinstance(exc, self.errors) else StoreError(
-                f"could not commit to {self.url}: {type(exc).__name__}: {exc}")
+            error = (
+                self._wrap_error(exc)
+                if isinstance(exc, self.errors)
+                else StoreError(f"could not commit to {self.url}: {type(exc).__name__}: {exc}")
+            )
             return [(future, False, error, False) for _, future, _ in batch]
         if notify:
             self._runs_came_due()
@@ -389,7 +397,7 @@ class Database(ABC):
         width = len(rows[0])
         per_statement = max(1, min(len(rows), self.dialect.max_params // max(width, 1)))
         for first in range(0, len(rows), per_statement):
-            chunk = rows[first:first + per_statement]
+            chunk = rows[first : first + per_statement]
             key = (sql, len(chunk))
             merged = self._merged.get(key)
             if merged is None:
@@ -461,4 +469,4 @@ def placeholders(count: int) -> str:
 def chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
     """``values`` in consecutive lists of at most ``size``."""
     for first in range(0, len(values), size):
-        yield values[first:first + size]
+        yield values[first : first + size]

@@ -21,7 +21,8 @@ from .rows import event_values
 from .rows import run_values
 
 _INSERT_REQUEST = (
-    "INSERT INTO webhook_requests (request_id, event_id, webhook_id, client, mode, method, path, query_string,"
+    "INSERT INTO webhook_requests (request_id, event_id, webhook_id, client, mode, method, path,"
+    " query_string,"
     " headers, body, client_ip, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 
@@ -32,8 +33,9 @@ class SqlEventStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def add_from_webhook(self, event: Event, request: RawRequest, *,
-                         loop: asyncio.AbstractEventLoop | None = None) -> Any:
+    def add_from_webhook(
+        self, event: Event, request: RawRequest, *, loop: asyncio.AbstractEventLoop | None = None
+    ) -> Any:
         """Store an event with the request behind it and its due event run, atomically.
 
         The rows are built here, on the caller's thread, and the writer merges them with other webhooks'
@@ -41,18 +43,33 @@ class SqlEventStore:
         """
         statements: list[Statement] = [
             (INSERT_EVENT, event_values(event)),
-            (_INSERT_REQUEST, (
-                request.request_id, event.id, request.webhook_id, request.client, request.mode, request.method,
-                request.path, request.query_string, to_json(request.headers), request.body,
-                request.client_ip, request.received_at,
-            )),
+            (
+                _INSERT_REQUEST,
+                (
+                    request.request_id,
+                    event.id,
+                    request.webhook_id,
+                    request.client,
+                    request.mode,
+                    request.method,
+                    request.path,
+                    request.query_string,
+                    to_json(request.headers),
+                    request.body,
+                    request.client_ip,
+                    request.received_at,
+                ),
+            ),
             (INSERT_RUN, run_values(event_run(event.id, event.created_at))),
         ]
         return self.db.insert(statements, loop=loop, notify=True)
 
     def add(self, event: Event) -> Future[None]:
         """Store an event that no HTTP request created, with its due event run."""
-        statements = [(INSERT_EVENT, event_values(event)), (INSERT_RUN, run_values(event_run(event.id, event.created_at)))]
+        statements = [
+            (INSERT_EVENT, event_values(event)),
+            (INSERT_RUN, run_values(event_run(event.id, event.created_at))),
+        ]
         return self.db.insert(statements, notify=True)  # type: ignore[return-value]
 
     def get(self, event_id: str) -> Event | None:
@@ -64,8 +81,14 @@ class SqlEventStore:
         )
         return event_from_row(row) if row else None
 
-    def list(self, *, topic: str | None = None, webhook_id: str | None = None, limit: int | None = 50,
-             search: str | None = None) -> list[Event]:
+    def list(
+        self,
+        *,
+        topic: str | None = None,
+        webhook_id: str | None = None,
+        limit: int | None = 50,
+        search: str | None = None,
+    ) -> list[Event]:
         """Events newest first, optionally filtered by topic, webhook or a search term."""
         clauses: list[str] = []
         params: list[Any] = []
@@ -81,7 +104,9 @@ class SqlEventStore:
             params += [search, search, f"%{search}%", f"%{search}%"]
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         limit_sql = "" if limit is None else f"LIMIT {int(limit)}"
-        rows = self.db.query(f"SELECT {COLUMNS} FROM events {where} ORDER BY seq DESC {limit_sql}", tuple(params))
+        rows = self.db.query(
+            f"SELECT {COLUMNS} FROM events {where} ORDER BY seq DESC {limit_sql}", tuple(params)
+        )
         return [event_from_row(row) for row in rows]
 
     def count(self) -> int:
@@ -92,7 +117,9 @@ class SqlEventStore:
         """The raw request with this id, or None."""
         row = self.db.query_one(
             "SELECT r.* FROM events AS e JOIN webhook_requests AS r ON r.event_id = e.id "
-            "WHERE e.webhook_request_id = ?", (request_id,))
+            "WHERE e.webhook_request_id = ?",
+            (request_id,),
+        )
         if row is None:
             return None
         return RawRequest(
@@ -111,5 +138,7 @@ class SqlEventStore:
 
     def children_of(self, event_id: str) -> list[str]:
         """Ids of the child events of an event, oldest first."""
-        return [row["id"] for row in self.db.query("SELECT id FROM events WHERE parent_id = ? ORDER BY seq",
-                                                    (event_id,))]
+        return [
+            row["id"]
+            for row in self.db.query("SELECT id FROM events WHERE parent_id = ? ORDER BY seq", (event_id,))
+        ]

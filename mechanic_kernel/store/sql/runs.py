@@ -60,13 +60,15 @@ class SqlRunStore:
         self.db = db
 
     # -- units of work -----------------------------------------------------------------------------------
-    def claim(self, now: str, *, lease: Lease, kinds: tuple[str, ...] | None = None, limit: int = 1
-              ) -> Future[list[Run]]:
+    def claim(
+        self, now: str, *, lease: Lease, kinds: tuple[str, ...] | None = None, limit: int = 1
+    ) -> Future[list[Run]]:
         """Make runs due, take over lapsed ones, start up to ``limit`` (see the contract)."""
         return self.db.write(lambda tx: self._claim(tx, now, kinds, limit, lease))
 
-    def commit(self, changes: Changes, *, now: str, claim: int = 0, lease: Lease | None = None
-               ) -> Future[list[Run]]:
+    def commit(
+        self, changes: Changes, *, now: str, claim: int = 0, lease: Lease | None = None
+    ) -> Future[list[Run]]:
         """Apply ``changes`` atomically, then claim up to ``claim`` runs under ``lease``."""
         if claim > 0 and lease is None:
             raise ValueError("claiming runs needs a lease")
@@ -74,16 +76,20 @@ class SqlRunStore:
         def work(tx: Tx) -> list[Run]:
             for change in changes.updates:
                 if not self._update(tx, change.run, change.target, change.fields):
-                    raise Conflict(f"run {change.run.id} is no longer {change.run.status.value} (attempt "
-                                   f"{change.run.attempts}); it was changed meanwhile")
+                    raise Conflict(
+                        f"run {change.run.id} is no longer {change.run.status.value} (attempt "
+                        f"{change.run.attempts}); it was changed meanwhile"
+                    )
             for run in changes.runs:
                 tx.execute(INSERT_RUN, run_values(run))
             for new in changes.events:
                 tx.execute(INSERT_EVENT, event_values(new.event))
                 if new.task_ids is not None or new.origin_task_id or new.origin_run_id:
-                    tx.execute("INSERT INTO event_routes (event_id, task_ids, origin_task_id, origin_run_id) "
-                               "VALUES (?,?,?,?)",
-                               (new.event.id, dump(new.task_ids), new.origin_task_id, new.origin_run_id))
+                    tx.execute(
+                        "INSERT INTO event_routes (event_id, task_ids, origin_task_id, origin_run_id) "
+                        "VALUES (?,?,?,?)",
+                        (new.event.id, dump(new.task_ids), new.origin_task_id, new.origin_run_id),
+                    )
                 run = event_run(new.event.id, new.event.created_at, run_at=new.run_at, now=now)
                 tx.execute(INSERT_RUN, run_values(run))
             return self._claim(tx, now, None, claim, lease) if claim > 0 and lease is not None else []
@@ -100,29 +106,61 @@ class SqlRunStore:
             for part in chunks(run_ids, 500):
                 held += tx.execute(
                     f"UPDATE runs SET lease_expires_at = ? WHERE status = '{_STARTED}' AND claimed_by = ? "
-                    f"AND id IN ({placeholders(len(part))})", (lease.until, lease.worker, *part)).rowcount
+                    f"AND id IN ({placeholders(len(part))})",
+                    (lease.until, lease.worker, *part),
+                ).rowcount
             return held
 
         return self.db.write(work)
 
     def _claim(self, tx: Tx, now: str, kinds: tuple[str, ...] | None, limit: int, lease: Lease) -> list[Run]:
         kind_sql = f" AND kind IN ({placeholders(len(kinds))})" if kinds else ""
-        self._pick(tx, f"status = '{_SCHEDULED}' AND run_at IS NOT NULL AND run_at <= ?", (now,),
-                   f"status = '{_DUE}', enqueued_at = run_at", (), _SCHEDULED)
-        start = "started_at = ?, stopped_at = NULL, attempts = attempts + 1, claimed_by = ?, lease_expires_at = ?"
+        self._pick(
+            tx,
+            f"status = '{_SCHEDULED}' AND run_at IS NOT NULL AND run_at <= ?",
+            (now,),
+            f"status = '{_DUE}', enqueued_at = run_at",
+            (),
+            _SCHEDULED,
+        )
+        start = (
+            "started_at = ?, stopped_at = NULL, attempts = attempts + 1, claimed_by = ?, lease_expires_at = ?"
+        )
         holder = (now, lease.worker, lease.until)
-        lapsed = self._pick(tx, f"status = '{_STARTED}' AND lease_expires_at < ?{kind_sql} {_URGENCY} LIMIT ?",
-                            (now, *(kinds or ()), int(limit)), start, holder, _STARTED, returning=True)
+        lapsed = self._pick(
+            tx,
+            f"status = '{_STARTED}' AND lease_expires_at < ?{kind_sql} {_URGENCY} LIMIT ?",
+            (now, *(kinds or ()), int(limit)),
+            start,
+            holder,
+            _STARTED,
+            returning=True,
+        )
         claimed = _sorted(lapsed, taken_over=True)
         if len(claimed) < limit:
-            due = self._pick(tx, f"status = '{_DUE}'{kind_sql} {_URGENCY} LIMIT ?",
-                             (*(kinds or ()), int(limit) - len(claimed)),
-                             f"status = '{_STARTED}', {start}", holder, _DUE, returning=True)
+            due = self._pick(
+                tx,
+                f"status = '{_DUE}'{kind_sql} {_URGENCY} LIMIT ?",
+                (*(kinds or ()), int(limit) - len(claimed)),
+                f"status = '{_STARTED}', {start}",
+                holder,
+                _DUE,
+                returning=True,
+            )
             claimed += _sorted(due)
         return claimed
 
-    def _pick(self, tx: Tx, condition: str, condition_params: tuple[Any, ...], assignments: str,
-              assignment_params: tuple[Any, ...], status: str, *, returning: bool = False) -> list[Any]:
+    def _pick(
+        self,
+        tx: Tx,
+        condition: str,
+        condition_params: tuple[Any, ...],
+        assignments: str,
+        assignment_params: tuple[Any, ...],
+        status: str,
+        *,
+        returning: bool = False,
+    ) -> list[Any]:
         """Update the rows ``condition`` picks, locking them so concurrent claimers skip rather than wait.
 
         The pick is a materialised CTE: it runs once, so a ``LIMIT`` picks exactly that many rows (as an
@@ -130,10 +168,12 @@ class SqlRunStore:
         rows it picked, in case another transaction changed one before the lock was taken.
         """
         cursor = tx.execute(
-            f"WITH picked(pick_id) AS MATERIALIZED (SELECT id FROM runs WHERE {condition}{self.db.dialect.skip_locked}) "
+            f"WITH picked(pick_id) AS MATERIALIZED "
+            f"(SELECT id FROM runs WHERE {condition}{self.db.dialect.skip_locked}) "
             f"UPDATE runs SET {assignments} WHERE status = '{status}' AND id IN (SELECT pick_id FROM picked)"
             f"{' ' + _RETURNING if returning else ''}",
-            (*condition_params, *assignment_params))
+            (*condition_params, *assignment_params),
+        )
         return cursor.fetchall() if returning else []
 
     @staticmethod
@@ -148,8 +188,10 @@ class SqlRunStore:
                 raise ValueError(f"runs have no column {key!r}")
             assignments.append(f"{key} = ?")
             values.append(dump(value) if key in RUN_JSON_COLUMNS else value)
-        cursor = tx.execute(f"UPDATE runs SET {', '.join(assignments)} WHERE id = ? AND status = ? AND attempts = ?",
-                            [*values, run.id, run.status.value, run.attempts])
+        cursor = tx.execute(
+            f"UPDATE runs SET {', '.join(assignments)} WHERE id = ? AND status = ? AND attempts = ?",
+            [*values, run.id, run.status.value, run.attempts],
+        )
         return cursor.rowcount == 1
 
     # -- reads -------------------------------------------------------------------------------------------
@@ -158,21 +200,42 @@ class SqlRunStore:
         row = self.db.query_one(f"{SELECT_RUN} WHERE id = ?", (run_id,))
         return run_from_row(row) if row else None
 
-    def list(self, *, status: str | None = None, kind: str | None = None, event_id: str | None = None,
-             task_id: str | None = None, parent_run_id: str | None = None, limit: int | None = None,
-             newest_first: bool = False) -> list[Run]:
+    def list(
+        self,
+        *,
+        status: str | None = None,
+        kind: str | None = None,
+        event_id: str | None = None,
+        task_id: str | None = None,
+        parent_run_id: str | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> list[Run]:
         """Runs matching every given filter, in creation order (or newest first)."""
         clauses, params = [], []
-        for column, value in (("status", status), ("kind", kind), ("event_id", event_id),
-                              ("task_id", task_id), ("parent_run_id", parent_run_id)):
+        for column, value in (
+            ("status", status),
+            ("kind", kind),
+            ("event_id", event_id),
+            ("task_id", task_id),
+            ("parent_run_id", parent_run_id),
+        ):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        order = " ORDER BY seq DESC" if newest_first else " ORDER BY position, seq" if parent_run_id else \
-            " ORDER BY seq"
+        order = (
+            " ORDER BY seq DESC"
+            if newest_first
+            else " ORDER BY position, seq"
+            if parent_run_id
+            else " ORDER BY seq"
+        )
         limit_sql = "" if limit is None else f" LIMIT {int(limit)}"
-        return [run_from_row(row) for row in self.db.query(f"{SELECT_RUN}{where}{order}{limit_sql}", tuple(params))]
+        return [
+            run_from_row(row)
+            for row in self.db.query(f"{SELECT_RUN}{where}{order}{limit_sql}", tuple(params))
+        ]
 
     def count(self, *, status: str | None = None) -> int:
         """How many runs (with that status)."""
@@ -182,58 +245,86 @@ class SqlRunStore:
 
     def any_due(self, max_priority: int) -> bool:
         """Whether a due run of priority ``max_priority`` or more urgent (a lower number) waits."""
-        return self.db.query_one(f"SELECT 1 AS due FROM runs WHERE status = '{_DUE}' AND priority <= ? LIMIT 1",
-                                 (max_priority,)) is not None
+        return (
+            self.db.query_one(
+                f"SELECT 1 AS due FROM runs WHERE status = '{_DUE}' AND priority <= ? LIMIT 1",
+                (max_priority,),
+            )
+            is not None
+        )
 
     def next_run_at(self) -> str | None:
         """The earliest ``run_at`` of a scheduled run or lease expiry of a started run."""
         row = self.db.query_one(
-            f"SELECT (SELECT min(run_at) FROM runs WHERE status = '{_SCHEDULED}' AND run_at IS NOT NULL) AS run_at, "
-            f"(SELECT min(lease_expires_at) FROM runs WHERE status = '{_STARTED}') AS lapses")
+            f"SELECT (SELECT min(run_at) FROM runs WHERE status = '{_SCHEDULED}' AND run_at IS NOT NULL)"
+            " AS run_at, "
+            f"(SELECT min(lease_expires_at) FROM runs WHERE status = '{_STARTED}') AS lapses"
+        )
         moments = [value for value in (row["run_at"], row["lapses"]) if value is not None]
         return min(moments) if moments else None
 
     def route(self, event_id: str) -> EventRoute:
         """How an event is routed."""
-        row = self.db.query_one("SELECT task_ids, origin_task_id, origin_run_id FROM event_routes "
-                                "WHERE event_id = ?", (event_id,))
+        row = self.db.query_one(
+            "SELECT task_ids, origin_task_id, origin_run_id FROM event_routes WHERE event_id = ?", (event_id,)
+        )
         if row is None:
             return EventRoute()
-        return EventRoute(task_ids=None if row["task_ids"] is None else from_json(row["task_ids"]),
-                          origin_task_id=row["origin_task_id"], origin_run_id=row["origin_run_id"])
+        return EventRoute(
+            task_ids=None if row["task_ids"] is None else from_json(row["task_ids"]),
+            origin_task_id=row["origin_task_id"],
+            origin_run_id=row["origin_run_id"],
+        )
 
     def event_overview(self, event_ids: list[str]) -> list[dict[str, Any]]:
         """``event_id, kind, status, task_id, details`` of the event and task runs of these events."""
         found: list[dict[str, Any]] = []
         for part in chunks(event_ids, 500):
-            rows = self.db.query(f"SELECT event_id, kind, status, task_id, details, seq FROM runs "
-                                 f"WHERE event_id IN ({placeholders(len(part))}) AND kind IN ('{RunKind.EVENT.value}', '{RunKind.TASK.value}')",
-                                 tuple(part))
-            found += [{"event_id": row["event_id"], "kind": row["kind"], "status": row["status"],
-                       "task_id": row["task_id"], "details": from_json(row["details"]), "seq": row["seq"]}
-                      for row in rows]
+            rows = self.db.query(
+                f"SELECT event_id, kind, status, task_id, details, seq FROM runs "
+                f"WHERE event_id IN ({placeholders(len(part))}) "
+                f"AND kind IN ('{RunKind.EVENT.value}', '{RunKind.TASK.value}')",
+                tuple(part),
+            )
+            found += [
+                {
+                    "event_id": row["event_id"],
+                    "kind": row["kind"],
+                    "status": row["status"],
+                    "task_id": row["task_id"],
+                    "details": from_json(row["details"]),
+                    "seq": row["seq"],
+                }
+                for row in rows
+            ]
         found.sort(key=lambda item: item.pop("seq"))
         return found
 
     # -- event filters -----------------------------------------------------------------------------------
     def filters(self) -> list[dict[str, Any]]:
         """Every event filter, by name."""
-        return [dict(row) for row in self.db.query("SELECT id, name, source, created_at FROM event_filters "
-                                                    "ORDER BY name")]
+        return [
+            dict(row)
+            for row in self.db.query("SELECT id, name, source, created_at FROM event_filters ORDER BY name")
+        ]
 
     def put_filter(self, name: str, source: str, created_at: str) -> dict[str, Any]:
         """Create or replace the event filter called ``name``."""
         filter_id = str(uuid.uuid4())
-        self.db.write_sync(lambda tx: tx.execute(
-            "INSERT INTO event_filters (id, name, source, created_at) VALUES (?,?,?,?) "
-            "ON CONFLICT (name) DO UPDATE SET source = excluded.source",
-            (filter_id, name, source, created_at)))
+        self.db.write_sync(
+            lambda tx: tx.execute(
+                "INSERT INTO event_filters (id, name, source, created_at) VALUES (?,?,?,?) "
+                "ON CONFLICT (name) DO UPDATE SET source = excluded.source",
+                (filter_id, name, source, created_at),
+            )
+        )
         return next(item for item in self.filters() if item["name"] == name)
 
     def remove_filter(self, name: str) -> bool:
         """Delete an event filter; False when there was none of that name."""
-        return self.db.write_sync(lambda tx: tx.execute("DELETE FROM event_filters WHERE name = ?",
-                                                        (name,)).rowcount == 1)
+        return self.db.write_sync(
+            lambda tx: tx.execute("DELETE FROM event_filters WHERE name = ?", (name,)).rowcount == 1
+        )
 
     # -- retention ---------------------------------------------------------------------------------------
     def purgeable_events(self, cutoff: str, generations: int = 5, limit: int = 500) -> list[str]:
@@ -255,7 +346,8 @@ class SqlRunStore:
             "  AND max(CASE WHEN coalesce(r.stopped_at, '') > e.created_at THEN r.stopped_at"
             "  ELSE e.created_at END) < ?"
             " LIMIT ?",
-            (cutoff, generations, cutoff, limit))
+            (cutoff, generations, cutoff, limit),
+        )
         return [row["root"] for row in rows]
 
     def purge_events(self, event_ids: list[str]) -> int:
@@ -274,4 +366,3 @@ class SqlRunStore:
     def on_due(self, callback: Callable[[], None]) -> Callable[[], None]:
         """Call ``callback`` whenever runs may have come due (see the contract)."""
         return self.db.on_due(callback)
-

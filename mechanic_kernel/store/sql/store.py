@@ -68,7 +68,9 @@ class SqlStore:
 
     def counts(self) -> dict[str, int]:
         """Rows per record kind."""
-        return {kind: int(self.db.query_one(f"SELECT count(*) AS n FROM {kind}")["n"]) for kind in RECORD_KINDS}
+        return {
+            kind: int(self.db.query_one(f"SELECT count(*) AS n FROM {kind}")["n"]) for kind in RECORD_KINDS
+        }
 
     def export(self, kind: str, batch: int = 1000) -> Iterator[list[dict[str, Any]]]:
         """Every record of one kind in order, in batches of dicts of the stored columns (no ``seq``)."""
@@ -76,7 +78,9 @@ class SqlStore:
         if order == ("seq",):
             last = 0
             while True:
-                rows = self.db.query(f"SELECT * FROM {kind} WHERE seq > ? ORDER BY seq LIMIT ?", (last, batch))
+                rows = self.db.query(
+                    f"SELECT * FROM {kind} WHERE seq > ? ORDER BY seq LIMIT ?", (last, batch)
+                )
                 if not rows:
                     return
                 last = rows[-1]["seq"]
@@ -90,9 +94,11 @@ class SqlStore:
                 if after is None:
                     rows = self.db.query(f"SELECT * FROM {kind} ORDER BY {columns} LIMIT ?", (batch,))
                 else:
-                    rows = self.db.query(f"SELECT * FROM {kind} WHERE ({columns}) > "
-                                         f"({placeholders(len(order))}) ORDER BY {columns} LIMIT ?",
-                                         (*after, batch))
+                    rows = self.db.query(
+                        f"SELECT * FROM {kind} WHERE ({columns}) > "
+                        f"({placeholders(len(order))}) ORDER BY {columns} LIMIT ?",
+                        (*after, batch),
+                    )
                 if not rows:
                     return
                 after = tuple(rows[-1][column] for column in order)
@@ -104,8 +110,15 @@ class SqlStore:
         if not records:
             return
         columns = list(records[0])
-        rows = [[bool(record[column]) if column in _BOOLEAN_COLUMNS and record[column] is not None
-                 else record[column] for column in columns] for record in records]
+        rows = [
+            [
+                bool(record[column])
+                if column in _BOOLEAN_COLUMNS and record[column] is not None
+                else record[column]
+                for column in columns
+            ]
+            for record in records
+        ]
         sql = f"INSERT INTO {kind} ({', '.join(columns)}) VALUES ({placeholders(len(columns))})"
         self.db.write_sync(lambda tx: tx.executemany(sql, rows))
 

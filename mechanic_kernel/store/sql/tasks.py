@@ -42,8 +42,10 @@ def _write_subscriptions(tx: Tx, task_id: str, subscriptions: list[SubscriptionL
     tx.executemany(
         "INSERT INTO task_subscriptions (task_id, position, topic, offset_amount, offset_unit, line)"
         " VALUES (?,?,?,?,?,?)",
-        [(task_id, position, sub.topic, sub.offset_amount, sub.offset_unit, sub.line)
-         for position, sub in enumerate(distinct)],
+        [
+            (task_id, position, sub.topic, sub.offset_amount, sub.offset_unit, sub.line)
+            for position, sub in enumerate(distinct)
+        ],
     )
 
 
@@ -75,13 +77,16 @@ class SqlTaskStore:
             if row is None:
                 return False
             version = tx.execute(
-                "SELECT COALESCE(MAX(version), 0) + 1 AS next FROM task_versions WHERE task_id = ?", (task.id,)
+                "SELECT COALESCE(MAX(version), 0) + 1 AS next FROM task_versions WHERE task_id = ?",
+                (task.id,),
             ).fetchone()["next"]
             tx.execute(
                 "INSERT INTO task_versions (task_id, version, body, saved_at) VALUES (?,?,?,?)",
                 (task.id, version, json.dumps(_task(row).to_dict(), ensure_ascii=False), saved_at),
             )
-            tx.execute("UPDATE tasks SET name = ?, enabled = ?, body = ?, updated_at = ? WHERE id = ?", values)
+            tx.execute(
+                "UPDATE tasks SET name = ?, enabled = ?, body = ?, updated_at = ? WHERE id = ?", values
+            )
             _write_subscriptions(tx, task.id, subscriptions)
             return True
 
@@ -90,9 +95,13 @@ class SqlTaskStore:
     def set_enabled(self, task_id: str, enabled: bool, updated_at: str) -> bool:
         """Enable or disable a task without keeping a version; True if it exists."""
         return self.db.write_sync(
-            lambda tx: tx.execute(
-                "UPDATE tasks SET enabled = ?, updated_at = ? WHERE id = ?", (bool(enabled), updated_at, task_id)
-            ).rowcount == 1
+            lambda tx: (
+                tx.execute(
+                    "UPDATE tasks SET enabled = ?, updated_at = ? WHERE id = ?",
+                    (bool(enabled), updated_at, task_id),
+                ).rowcount
+                == 1
+            )
         )
 
     def get(self, task_id: str) -> Task | None:
@@ -102,14 +111,18 @@ class SqlTaskStore:
 
     def by_name(self, name: str) -> list[Task]:
         """Tasks with exactly this name, oldest first."""
-        return [_task(row) for row in self.db.query(f"{_SELECT} WHERE name = ? ORDER BY created_at, id", (name,))]
+        return [
+            _task(row) for row in self.db.query(f"{_SELECT} WHERE name = ? ORDER BY created_at, id", (name,))
+        ]
 
     def list(self, *, enabled: bool | None = None) -> list[Task]:
         """Every task (or only enabled/disabled ones), by name."""
         if enabled is None:
             rows = self.db.query(f"{_SELECT} ORDER BY name, created_at, id")
         else:
-            rows = self.db.query(f"{_SELECT} WHERE enabled = ? ORDER BY name, created_at, id", (bool(enabled),))
+            rows = self.db.query(
+                f"{_SELECT} WHERE enabled = ? ORDER BY name, created_at, id", (bool(enabled),)
+            )
         return [_task(row) for row in rows]
 
     def subscribed(self, topic: str) -> list[tuple[Task, SubscriptionLine]]:
@@ -121,8 +134,13 @@ class SqlTaskStore:
             " WHERE s.topic = ? AND t.enabled = ? ORDER BY t.created_at, t.id, s.position",
             (topic, True),
         )
-        return [(_task(row), SubscriptionLine(row["topic"], row["offset_amount"], row["offset_unit"], row["line"]))
-                for row in rows]
+        return [
+            (
+                _task(row),
+                SubscriptionLine(row["topic"], row["offset_amount"], row["offset_unit"], row["line"]),
+            )
+            for row in rows
+        ]
 
     def versions(self, task_id: str) -> list[dict[str, Any]]:
         """Earlier versions of a task, oldest first: ``{"version", "saved_at", "task"}``."""
@@ -136,4 +154,6 @@ class SqlTaskStore:
 
     def delete(self, task_id: str) -> bool:
         """Remove a task with its subscriptions and versions; True if it existed."""
-        return self.db.write_sync(lambda tx: tx.execute("DELETE FROM tasks WHERE id = ?", (task_id,)).rowcount == 1)
+        return self.db.write_sync(
+            lambda tx: tx.execute("DELETE FROM tasks WHERE id = ?", (task_id,)).rowcount == 1
+        )

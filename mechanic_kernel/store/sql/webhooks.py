@@ -32,10 +32,18 @@ class SqlWebhookStore:
 
     def insert(self, webhook: Webhook) -> None:
         """Store a new webhook."""
-        values = (webhook.id, webhook.name, webhook.topic, webhook.mode.value, bool(webhook.enabled),
-                  webhook.created_at, webhook.updated_at)
-        self.db.write_sync(lambda tx: tx.execute(f"INSERT INTO webhooks ({_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
-                                                     values))
+        values = (
+            webhook.id,
+            webhook.name,
+            webhook.topic,
+            webhook.mode.value,
+            bool(webhook.enabled),
+            webhook.created_at,
+            webhook.updated_at,
+        )
+        self.db.write_sync(
+            lambda tx: tx.execute(f"INSERT INTO webhooks ({_COLUMNS}) VALUES (?,?,?,?,?,?,?)", values)
+        )
 
     def get(self, webhook_id: str) -> Webhook | None:
         """The webhook with this id, or None."""
@@ -44,13 +52,17 @@ class SqlWebhookStore:
 
     def list(self) -> list[Webhook]:
         """Every webhook, oldest first."""
-        return [_webhook(row) for row in self.db.query(f"SELECT {_COLUMNS} FROM webhooks ORDER BY created_at, id")]
+        return [
+            _webhook(row) for row in self.db.query(f"SELECT {_COLUMNS} FROM webhooks ORDER BY created_at, id")
+        ]
 
     def update(self, webhook_id: str, fields: dict[str, Any]) -> bool:
         """Set columns of one webhook; True if it exists."""
         assignments = ", ".join(f"{name} = ?" for name in fields)
-        values = [value.value if isinstance(value, WebhookMode) else bool(value) if name == "enabled" else value
-                  for name, value in fields.items()]
+        values = [
+            value.value if isinstance(value, WebhookMode) else bool(value) if name == "enabled" else value
+            for name, value in fields.items()
+        ]
         unknown = set(fields) - set(_COLUMNS.split(", "))
         if unknown:
             raise ValueError(f"webhooks have no column {', '.join(sorted(unknown))}")

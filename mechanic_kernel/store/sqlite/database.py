@@ -1,7 +1,8 @@
 """SQLite: a file in WAL mode, a read connection per thread, and the shared group-committing writer.
 
 Every connection commits with ``synchronous=FULL``: a 204 promises the event survives power loss, not only a
-crash of this process. Checkpoints run on a thread of their own, so the writer's ``COMMIT`` never pays for one.
+crash of this process. Checkpoints run on a thread of their own, so the writer's ``COMMIT`` never pays for
+one.
 Several processes may share the file; SQLite's write lock (``BEGIN IMMEDIATE``) serialises their writers.
 """
 
@@ -33,8 +34,13 @@ DIALECT = Dialect(name="sqlite", skip_locked="", like="LIKE", text="{}", max_par
 
 def connect(path: Path, cached_statements: int = 128) -> sqlite3.Connection:
     """Open a connection with the pragmas every connection of the store needs."""
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                           check_same_thread=False, cached_statements=cached_statements)
+    conn = sqlite3.connect(
+        path,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,
+        check_same_thread=False,
+        cached_statements=cached_statements,
+    )
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     # FULL: a 204 promises the event survives power loss, not only a crash of this process.
@@ -55,8 +61,13 @@ class SQLiteDatabase(Database):
         try:
             setup = connect(self.path)
             setup.execute("PRAGMA journal_mode = WAL")
-            self.dialect = Dialect(name="sqlite", skip_locked="", like="LIKE", text="{}",
-                                   max_params=setup.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+            self.dialect = Dialect(
+                name="sqlite",
+                skip_locked="",
+                like="LIKE",
+                text="{}",
+                max_params=setup.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER),
+            )
             migrate(_SQLiteMigrator(setup), "sqlite", self.url)
             setup.close()
         except sqlite3.Error as exc:
@@ -67,8 +78,9 @@ class SQLiteDatabase(Database):
         self._readers_lock = threading.Lock()
         self._commits = 0
         self._checkpoint_due = threading.Event()
-        self._checkpointer = threading.Thread(target=self._checkpoint_loop,
-                                              name=f"mechanic-checkpoint:{self.path.name}", daemon=True)
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint_loop, name=f"mechanic-checkpoint:{self.path.name}", daemon=True
+        )
         self._checkpointer.start()
         self.start()
 
@@ -175,8 +187,10 @@ class _SQLiteMigrator:
         self.conn = conn
 
     def applied(self) -> set[str]:
-        self.conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT "
-                          "NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))")
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT "
+            "NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"
+        )
         return {row[0] for row in self.conn.execute("SELECT name FROM schema_migrations")}
 
     def begin(self) -> None:

@@ -76,7 +76,8 @@ def event_where(query: EventQuery) -> Where:
     where.equals("webhook_id", webhook_ids)
     where.compare("created_at", ">=", since)
     where.compare("created_at", "<", until)
-    # One index seek per topic or webhook ((topic, seq) and (webhook_id, seq) indexes), one covering range scan
+    # One index seek per topic or webhook ((topic, seq) and (webhook_id, seq) indexes), one covering range
+    # scan
     # of the created_at index: far cheaper than min/max over every condition, which walks the rows one by one.
     where.ranges.append([(f"SELECT {_MIN_MAX.format('')}", [])])
     for column, values in (("topic", topics), ("webhook_id", webhook_ids)):
@@ -118,7 +119,8 @@ def events_sql(where: Where, columns: list[str]) -> str:
     row in SQLite and a second pass over the pieces in Python.
     """
     texts = ", ".join(f"group_concat(coalesce({column}, ''), char(31))" for column in columns)
-    return f"SELECT count(*), group_concat({_NUMBERS}, ''), {texts} FROM events{where.sql('seq >= ?', 'seq < ?')}"
+    rows = where.sql("seq >= ?", "seq < ?")
+    return f"SELECT count(*), group_concat({_NUMBERS}, ''), {texts} FROM events{rows}"
 
 
 def events_columns(
@@ -215,7 +217,7 @@ _EVENT_OF_RUN = "JOIN events e ON e.id = r.event_id"
 
 
 def run_where(query: RunQuery) -> Where:
-    """Conditions on runs ``r`` of one kind joined to their event ``e``; times bound the run's ``created_at``."""
+    """Conditions on runs ``r`` of one kind joined to their event ``e``; times bound ``r.created_at``."""
     where = Where()
     where.clauses.append("r.kind = ?")
     where.params.append(query.kind)
@@ -272,7 +274,8 @@ def logs_query(where: Where, *, limit: int | None) -> tuple[str, list[Any]]:
     parts = []
     for level, path in (("log", "$.logs"), ("error", "$.errors")):
         parts.append(
-            "SELECT r.id AS task_run_id, r.event_id, e.topic, r.task_id, r.details ->> '$.task_name' AS task_name, "
+            "SELECT r.id AS task_run_id, r.event_id, e.topic, r.task_id, "
+            "r.details ->> '$.task_name' AS task_name, "
             f"r.status, {_times('created_at')}, '{level}' AS level, CAST(j.key AS INTEGER) AS position, "
             f"{_ENTRY} AS message, r.seq AS seq FROM runs r {_EVENT_OF_RUN}, json_each(r.details, '{path}') j"
             f"{where.sql()}"
@@ -292,7 +295,7 @@ def rows(conn: sqlite3.Connection, sql: str, params: list[Any]) -> Table:
 
 
 class SQLiteFrameStore:
-    """The :class:`~..contract.FrameStore` of a SQLite store: each call reads on the calling thread's reader."""
+    """The :class:`~..contract.FrameStore` of a SQLite store, reading on the calling thread's connection."""
 
     def __init__(self, db: SQLiteDatabase) -> None:
         self.db = db
@@ -313,5 +316,7 @@ class SQLiteFrameStore:
         """Log and error entries of task runs, newest run first."""
         table = rows(self.db.reader(), *logs_query(run_where(query), limit=limit))
         drop = table.names.index("seq")
-        return Table([name for name in table.names if name != "seq"],
-                     [row[:drop] + row[drop + 1:] for row in table.rows])
+        return Table(
+            [name for name in table.names if name != "seq"],
+            [row[:drop] + row[drop + 1 :] for row in table.rows],
+        )
