@@ -461,8 +461,9 @@ class FrameStore(Protocol):
     def task_runs(self, query: RunQuery, *, limit: int | None = None) -> Table:
         """Task runs, newest first.
 
-        Columns: ``id, event_id, topic, task_id, task_name, status, created_at, run_at, started_at, stopped_at,
-        attempts, actions, logs, errors, error`` (``actions``, ``logs``, ``errors`` count what was rendered).
+        Columns: ``id, event_id, topic, task_id, task_name, status, created_at, run_at, started_at,
+        stopped_at, attempts, actions, logs, errors, error`` (``actions``, ``logs``, ``errors``: how many were
+        rendered).
         """
 
     def action_runs(self, query: RunQuery, *, limit: int | None = None) -> Table:
