@@ -49,8 +49,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     group = commands.add_parser("store", help="inspect a store, or copy one into another", parents=[common])
     sub = group.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    info = sub.add_parser("info", help="the store's URL, backend, schema and records per kind",
-                          parents=[common])
+    info = sub.add_parser(
+        "info", help="the store's URL, backend, schema and records per kind", parents=[common]
+    )
     info.set_defaults(run=_info)
 
     copy = sub.add_parser(
@@ -101,13 +102,15 @@ def _human_info(record: dict[str, Any]) -> str:
     known = versions()
     # Opening a store applies every version it lacks and refuses one migrated by a newer release, so an open
     # store always holds exactly the versions this release knows.
-    return "\n".join([
-        f"url:     {record['url']}",
-        f"backend: {record['backend']}",
-        f"schema:  {len(known)} of {len(known)} versions applied (latest {known[-1]})",
-        "",
-        _counts_table(record["counts"]),
-    ])
+    return "\n".join(
+        [
+            f"url:     {record['url']}",
+            f"backend: {record['backend']}",
+            f"schema:  {len(known)} of {len(known)} versions applied (latest {known[-1]})",
+            "",
+            _counts_table(record["counts"]),
+        ]
+    )
 
 
 # -- store copy ---------------------------------------------------------------------------------------------
@@ -116,8 +119,10 @@ def _copy(args: argparse.Namespace) -> int:
     source_url = parse(args.source, home)
     destination_url = parse(args.destination, home)
     if _same_store(source_url, destination_url):
-        raise InvalidInput(f"the source and the destination are the same store ({source_url.masked}); "
-                           "name another store as DST")
+        raise InvalidInput(
+            f"the source and the destination are the same store ({source_url.masked}); "
+            "name another store as DST"
+        )
     if source_url.path is not None and not source_url.path.is_file():
         # Opening a missing SQLite file would create an empty store and "copy" nothing.
         raise NotFound(f"no store at {source_url.masked}: the file does not exist")
@@ -128,8 +133,9 @@ def _copy(args: argparse.Namespace) -> int:
             destination_url.path.parent.mkdir(parents=True, exist_ok=True)
         destination = open_store(home, args.destination)
         try:
-            counts = copy_store(source, destination, batch_size=args.batch_size,
-                                progress=None if quiet else sys.stderr)
+            counts = copy_store(
+                source, destination, batch_size=args.batch_size, progress=None if quiet else sys.stderr
+            )
         finally:
             destination.close()
     finally:
@@ -139,8 +145,9 @@ def _copy(args: argparse.Namespace) -> int:
     return 0
 
 
-def copy_store(source: Store, destination: Store, *, batch_size: int = DEFAULT_BATCH,
-               progress: TextIO | None = None) -> dict[str, int]:
+def copy_store(
+    source: Store, destination: Store, *, batch_size: int = DEFAULT_BATCH, progress: TextIO | None = None
+) -> dict[str, int]:
     """Copy every record of ``source`` into the empty ``destination``, then check the counts per kind.
 
     Args:
@@ -162,7 +169,8 @@ def copy_store(source: Store, destination: Store, *, batch_size: int = DEFAULT_B
         raise Conflict(
             f"the destination {destination.url} already holds {sum(held.values())} records "
             f"({_listing(held)}); copy into an empty store: a new SQLite file, or an empty PostgreSQL "
-            "database or schema")
+            "database or schema"
+        )
     expected = source.counts()
     for kind in RECORD_KINDS:
         done = 0
@@ -181,15 +189,20 @@ def copy_store(source: Store, destination: Store, *, batch_size: int = DEFAULT_B
         _report(progress, kind, done, expected.get(kind, 0), final=True)
     copied = source.counts()
     landed = destination.counts()
-    differ = {kind: (copied.get(kind, 0), landed.get(kind, 0)) for kind in RECORD_KINDS
-              if copied.get(kind, 0) != landed.get(kind, 0)}
+    differ = {
+        kind: (copied.get(kind, 0), landed.get(kind, 0))
+        for kind in RECORD_KINDS
+        if copied.get(kind, 0) != landed.get(kind, 0)
+    }
     if differ:
-        details = ", ".join(f"{kind} (source {ours}, destination {theirs})"
-                            for kind, (ours, theirs) in differ.items())
+        details = ", ".join(
+            f"{kind} (source {ours}, destination {theirs})" for kind, (ours, theirs) in differ.items()
+        )
         raise StoreError(
             f"the copy from {source.url} to {destination.url} is incomplete, the counts differ: {details}. "
             "Was something writing to the source? Stop its servers and workers, empty the destination and "
-            "copy again")
+            "copy again"
+        )
     return {kind: landed.get(kind, 0) for kind in RECORD_KINDS}
 
 
@@ -225,8 +238,10 @@ def _is_tty(stream: TextIO) -> bool:
 
 
 def _partial(destination: Store, kind: str, done: int) -> str:
-    return (f"the copy stopped in {kind} after {done} of its records, so {destination.url} holds a partial "
-            "copy: empty it (a new SQLite file, or a new PostgreSQL database or schema) and copy again")
+    return (
+        f"the copy stopped in {kind} after {done} of its records, so {destination.url} holds a partial "
+        "copy: empty it (a new SQLite file, or a new PostgreSQL database or schema) and copy again"
+    )
 
 
 def _same_store(first: StoreURL, second: StoreURL) -> bool:
@@ -265,6 +280,7 @@ def _counts_table(counts: dict[str, int]) -> str:
 
 def _human_copy(record: dict[str, Any]) -> str:
     total = sum(record["counts"].values())
-    return (f"{_counts_table(record['counts'])}\n"
-            f"copied {total} records from {record['source']} to {record['destination']} (counts verified)")
-
+    return (
+        f"{_counts_table(record['counts'])}\n"
+        f"copied {total} records from {record['source']} to {record['destination']} (counts verified)"
+    )

@@ -1,6 +1,7 @@
 """Store URLs: which backend, where, and how to show the URL without its password.
 
-``sqlite:///ABSOLUTE/PATH`` (or ``sqlite:RELATIVE/PATH``) names a SQLite file; ``postgresql://USER[:PASSWORD]
+``sqlite:///ABSOLUTE/PATH`` (also ``sqlite:////ABSOLUTE/PATH``, as SQLAlchemy spells it) or
+``sqlite:RELATIVE/PATH`` names a SQLite file; ``postgresql://USER[:PASSWORD]
 @HOST[:PORT]/DATABASE[?options]`` (or ``postgres://``) a PostgreSQL database, in libpq's own URI syntax.
 Without a URL the store is the SQLite file ``mechanic.sqlite3`` in the home folder. ``MECHANIC_STORE`` gives
 the URL to every process that does not get one on its command line (kernels started by a Jupyter server
@@ -42,6 +43,11 @@ class StoreURL:
         return mask(self.url)
 
 
+def sqlite_url(path: Path) -> str:
+    """The URL of a SQLite file: ``sqlite:///ABSOLUTE/PATH`` (three slashes, then the path's own)."""
+    return f"sqlite://{path}" if Path(path).is_absolute() else f"sqlite:{path}"
+
+
 def mask(url: str) -> str:
     """``url`` with its password (and any ``password=`` parameter) replaced by ``***``."""
     match = _PASSWORD.match(url)
@@ -59,7 +65,7 @@ def resolve(home: Path, url: str | None = None) -> StoreURL:
     chosen = (url or os.environ.get(STORE_ENV) or "").strip()
     if not chosen:
         path = Path(home) / STORE_FILE
-        return StoreURL("sqlite", f"sqlite:///{path}", path)
+        return StoreURL("sqlite", sqlite_url(path), path)
     return parse(chosen, home)
 
 
@@ -79,12 +85,14 @@ def parse(url: str, home: Path | None = None) -> StoreURL:
         return StoreURL("postgresql", url)
     if sep and scheme == "sqlite":
         text = unquote(rest[2:] if rest.startswith("//") else rest)
+        if text.startswith("/"):
+            text = "/" + text.lstrip("/")  # sqlite:////abs (SQLAlchemy's spelling) is sqlite:///abs too
         if not text or text == "/":
             raise StoreError(f"invalid store URL {url!r}: expected sqlite:///ABSOLUTE/PATH/TO/FILE.sqlite3")
         path = Path(text).expanduser()
         if not path.is_absolute():
             path = (Path(home) if home else Path.cwd()) / path
-        return StoreURL("sqlite", f"sqlite:///{path}", path)
+        return StoreURL("sqlite", sqlite_url(path), path)
     raise StoreError(
         f"unsupported store URL {mask(url)!r}: use sqlite:///PATH/TO/FILE.sqlite3 or "
         "postgresql://USER@HOST[:PORT]/DATABASE"

@@ -74,27 +74,42 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         hook = bench.webhooks.create("Example", "user/webhook/test")
         raw = bench.webhooks.create("Raw", "user/webhook/raw", mode="full")
         bench.outbox.set_template("thanks", "<p>Thanks {{ name }}</p>", updated_at="2026-03-01T12:00:00.000Z")
-        echo = bench.tasks.create("Echo", script='{% action "echo", event.data %}',
-                                  subscriptions=["user/webhook/test", "user/webhook/raw"])
+        echo = bench.tasks.create(
+            "Echo",
+            script='{% action "echo", event.data %}',
+            subscriptions=["user/webhook/test", "user/webhook/raw"],
+        )
         bench.tasks.update(echo.id, docs="Echoes the event data.")  # keeps a task version
-        bench.tasks.create("Fan out", subscriptions=["user/webhook/test"], script=(
-            '{% action "cache", "incr", "hits" %}'
-            '{% action "event", topic: "user/child/created", data: event.data %}'
-            '{% action "email", to: "ann@example.com", subject: "Thanks", body: "x", template: "thanks", '
-            'name: "Ann" %}'
-            '{% action "files" %}{"note.txt": "hello"}{% endaction %}'
-            '{% log "fanned out" %}'))
-        bench.tasks.create("Fails", script='{% action "echo", __error: "boom" %}',
-                           subscriptions=["user/webhook/raw"])
+        bench.tasks.create(
+            "Fan out",
+            subscriptions=["user/webhook/test"],
+            script=(
+                '{% action "cache", "incr", "hits" %}'
+                '{% action "event", topic: "user/child/created", data: event.data %}'
+                '{% action "email", to: "ann@example.com", subject: "Thanks", body: "x", template: "thanks", '
+                'name: "Ann" %}'
+                '{% action "files" %}{"note.txt": "hello"}{% endaction %}'
+                '{% log "fanned out" %}'
+            ),
+        )
+        bench.tasks.create(
+            "Fails", script='{% action "echo", __error: "boom" %}', subscriptions=["user/webhook/raw"]
+        )
         bench.runs.add_filter("skip tests", "{% if event.data.test %}false{% endif %}")
         bench.cache.execute(["set", "greeting", {"text": "héllo"}])
         bench.cache.add_endpoint("greeting")
         bench.serve(worker=False)
         with httpx.Client(timeout=30, trust_env=False) as http:
-            form = http.post(bench.webhooks.url(hook), content=FORM_BODY, headers={
-                "Content-Type": "application/x-www-form-urlencoded", "X-Custom": "yes"})
-            binary = http.post(bench.webhooks.url(raw) + "?q=1", content=RAW_BODY,
-                               headers={"Content-Type": "application/octet-stream"})
+            form = http.post(
+                bench.webhooks.url(hook),
+                content=FORM_BODY,
+                headers={"Content-Type": "application/x-www-form-urlencoded", "X-Custom": "yes"},
+            )
+            binary = http.post(
+                bench.webhooks.url(raw) + "?q=1",
+                content=RAW_BODY,
+                headers={"Content-Type": "application/octet-stream"},
+            )
             skipped = http.post(bench.webhooks.url(hook), json={"test": True})
         assert [form.status_code, binary.status_code, skipped.status_code] == [204, 204, 204]
         performed = bench.worker.run_until_idle()
@@ -141,9 +156,14 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
 
 def dump(store: Any) -> dict[str, list[dict[str, Any]]]:
     """Every record of every kind, in order; booleans as bool (SQLite keeps 0/1, PostgreSQL true/false)."""
-    return {kind: [{key: bool(value) if key == "enabled" else value for key, value in record.items()}
-                   for batch in store.export(kind) for record in batch]
-            for kind in RECORD_KINDS}
+    return {
+        kind: [
+            {key: bool(value) if key == "enabled" else value for key, value in record.items()}
+            for batch in store.export(kind)
+            for record in batch
+        ]
+        for kind in RECORD_KINDS
+    }
 
 
 def dump_of(url: str, home: Path) -> dict[str, list[dict[str, Any]]]:
@@ -168,8 +188,9 @@ def test_sqlite_to_postgresql_to_sqlite_keeps_every_record(capsys, tmp_path: Pat
     status, output, err = run(capsys, "store", "copy", source["url"], postgres_url, "--home", str(tmp_path))
     assert status == 0, err
     total = sum(source["counts"].values())
-    assert output.splitlines()[-1] == (f"copied {total} records from {source['shown']} to {postgres_url} "
-                                       "(counts verified)")
+    assert output.splitlines()[-1] == (
+        f"copied {total} records from {source['shown']} to {postgres_url} (counts verified)"
+    )
     for kind, count in source["counts"].items():  # the human table: kind → count
         assert any(line.split() == [kind, str(count)] for line in output.splitlines()), kind
     for kind in RECORD_KINDS:  # progress per kind on stderr
@@ -177,11 +198,25 @@ def test_sqlite_to_postgresql_to_sqlite_keeps_every_record(capsys, tmp_path: Pat
     assert dump_of(postgres_url, tmp_path) == source["dump"]
 
     back = tmp_path / "nested" / "back.sqlite3"  # a missing folder is made for a SQLite destination
-    status, output, err = run(capsys, "store", "copy", postgres_url, sqlite(back), "--home", str(tmp_path),
-                              "--json", "--batch-size", "2")
+    status, output, err = run(
+        capsys,
+        "store",
+        "copy",
+        postgres_url,
+        sqlite(back),
+        "--home",
+        str(tmp_path),
+        "--json",
+        "--batch-size",
+        "2",
+    )
     assert status == 0 and err == ""  # --json: no progress
-    assert output == {"source": postgres_url, "destination": shown(back), "counts": source["counts"],
-                      "verified": True}
+    assert output == {
+        "source": postgres_url,
+        "destination": shown(back),
+        "counts": source["counts"],
+        "verified": True,
+    }
     assert dump_of(sqlite(back), tmp_path) == source["dump"]
 
 
@@ -213,8 +248,10 @@ def test_the_content_survives_the_round_trip(capsys, tmp_path: Path, source, pg)
             [version] = bench.tasks.versions(echo.id)  # the task as created, before the docs were added
             assert version["version"] == 1 and version["task"]["docs"] != echo.docs
             assert sorted(task.name for task in bench.tasks.list()) == ["Echo", "Fails", "Fan out"]
-            assert {hook.name: hook.mode.value for hook in bench.webhooks.list()} == {"Example": "auto",
-                                                                                      "Raw": "full"}
+            assert {hook.name: hook.mode.value for hook in bench.webhooks.list()} == {
+                "Example": "auto",
+                "Raw": "full",
+            }
             assert bench.settings.get("timezone") == "Europe/Paris"
             assert bench.settings.get("shop_domain") == "example.myshopify.com"
             assert bench.cache.get("greeting") == {"text": "héllo"} and bench.cache.get("hits") == 1
@@ -271,8 +308,9 @@ def test_postgresql_to_postgresql_and_sqlite_to_sqlite(capsys, tmp_path: Path, s
 
 
 def test_a_relative_sqlite_url_is_relative_to_the_home(capsys, tmp_path: Path, source) -> None:
-    status, output, _ = run(capsys, "store", "copy", source["url"], "sqlite:copies/one.sqlite3",
-                            "--home", str(tmp_path), "--json")
+    status, output, _ = run(
+        capsys, "store", "copy", source["url"], "sqlite:copies/one.sqlite3", "--home", str(tmp_path), "--json"
+    )
     assert status == 0
     assert output["destination"] == shown(tmp_path / "copies" / "one.sqlite3")
     assert counts_of(sqlite(tmp_path / "copies" / "one.sqlite3"), tmp_path) == source["counts"]
@@ -282,21 +320,43 @@ def test_python_m_mechanic_kernel_store_copy(tmp_path: Path, source, pg) -> None
     postgres_url = pg()
     environment = {key: value for key, value in os.environ.items() if key != "MECHANIC_STORE"}
     command = [sys.executable, "-m", "mechanic_kernel", "store", "copy", "--home", str(tmp_path)]
-    done = subprocess.run([*command, source["url"], postgres_url, "--json"], capture_output=True, text=True,
-                          timeout=120, cwd=ROOT, env=environment)
+    done = subprocess.run(
+        [*command, source["url"], postgres_url, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=environment,
+    )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"source": source["shown"], "destination": postgres_url,
-                                       "counts": source["counts"], "verified": True}
+    assert json.loads(done.stdout) == {
+        "source": source["shown"],
+        "destination": postgres_url,
+        "counts": source["counts"],
+        "verified": True,
+    }
     assert done.stderr == ""
     back = tmp_path / "back.sqlite3"
-    done = subprocess.run([*command, postgres_url, sqlite(back)], capture_output=True, text=True, timeout=120,
-                          cwd=ROOT, env=environment)
+    done = subprocess.run(
+        [*command, postgres_url, sqlite(back)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=environment,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1].endswith(f"from {postgres_url} to {shown(back)} (counts verified)")
     assert [line.split()[0] for line in done.stderr.splitlines()] == list(RECORD_KINDS)
     assert dump_of(sqlite(back), tmp_path) == source["dump"]
-    refused = subprocess.run([*command, source["url"], sqlite(back)], capture_output=True, text=True,
-                             timeout=120, cwd=ROOT, env=environment)
+    refused = subprocess.run(
+        [*command, source["url"], sqlite(back)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=environment,
+    )
     assert refused.returncode == 1 and refused.stdout == ""
     assert refused.stderr.startswith(f"error: the destination {shown(back)} already holds")
 
@@ -307,17 +367,26 @@ def test_a_destination_that_holds_records_is_refused(capsys, tmp_path: Path, sou
     with Workbench(tmp_path / "other", store=postgres_url) as other:
         other.webhooks.create("Kept", "user/kept/thing")
         other.settings.set("timezone", "Asia/Tokyo")
-    status, output, err = run(capsys, "store", "copy", source["url"], postgres_url, "--home", str(tmp_path),
-                              "--json")
+    status, output, err = run(
+        capsys, "store", "copy", source["url"], postgres_url, "--home", str(tmp_path), "--json"
+    )
     assert status == 1 and output is None
     assert err.startswith(f"error: the destination {postgres_url} already holds 2 records")
     assert "webhooks 1, settings 1" in err
-    assert counts_of(postgres_url, tmp_path) == {kind: int(kind in ("webhooks", "settings"))
-                                                 for kind in RECORD_KINDS}
+    assert counts_of(postgres_url, tmp_path) == {
+        kind: int(kind in ("webhooks", "settings")) for kind in RECORD_KINDS
+    }
 
 
-@pytest.mark.parametrize("spelling", ["sqlite:mechanic.sqlite3", "{url}", "sqlite://{home}/./mechanic.sqlite3",
-                                      "sqlite:///{home}/mechanic.sqlite3"])
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "sqlite:mechanic.sqlite3",
+        "{url}",
+        "sqlite://{home}/./mechanic.sqlite3",
+        "sqlite:///{home}/mechanic.sqlite3",
+    ],
+)
 def test_the_same_sqlite_store_twice_is_refused(capsys, source, spelling: str) -> None:
     destination = spelling.format(url=source["url"], home=source["home"])
     home = str(source["home"])
@@ -338,13 +407,15 @@ def test_the_same_postgresql_store_twice_is_refused(capsys, tmp_path: Path, pg) 
 
 def test_an_unreachable_postgresql_url_fails_fast_naming_it(capsys, tmp_path: Path, source) -> None:
     destination = tmp_path / "never.sqlite3"
-    status, output, err = run(capsys, "store", "copy", UNREACHABLE, sqlite(destination), "--home",
-                              str(tmp_path))
+    status, output, err = run(
+        capsys, "store", "copy", UNREACHABLE, sqlite(destination), "--home", str(tmp_path)
+    )
     assert status == 1 and output is None
     assert err.startswith(f"error: cannot reach the store at {UNREACHABLE}")
     assert not destination.exists()  # the source is opened first: nothing was made
-    status, _, err = run(capsys, "store", "copy", source["url"], UNREACHABLE, "--home", str(tmp_path),
-                         "--json")
+    status, _, err = run(
+        capsys, "store", "copy", source["url"], UNREACHABLE, "--home", str(tmp_path), "--json"
+    )
     assert status == 1 and UNREACHABLE in err
 
 
@@ -358,8 +429,9 @@ def test_a_password_is_never_printed(capsys, tmp_path: Path, source, pg, json_fl
         assert "s3cret" not in f"{output}{err}" and "***" in err
     # Trust authentication takes any password, so a copy with one succeeds and shows it masked.
     destination = pg().replace("postgres@", "postgres:s3cret@", 1)
-    status, output, err = run(capsys, "store", "copy", source["url"], destination, "--home", str(tmp_path),
-                              *json_flag)
+    status, output, err = run(
+        capsys, "store", "copy", source["url"], destination, "--home", str(tmp_path), *json_flag
+    )
     assert status == 0, err
     assert "s3cret" not in f"{output}{err}"
     shown = destination.replace("s3cret", "***")
@@ -367,25 +439,30 @@ def test_a_password_is_never_printed(capsys, tmp_path: Path, source, pg, json_fl
 
 
 def test_an_unsupported_scheme_is_refused(capsys, tmp_path: Path, source) -> None:
-    status, output, err = run(capsys, "store", "copy", source["url"], "mysql://root@db.example/mechanic",
-                              "--home", str(tmp_path))
+    status, output, err = run(
+        capsys, "store", "copy", source["url"], "mysql://root@db.example/mechanic", "--home", str(tmp_path)
+    )
     assert status == 1 and output is None
     assert err.startswith("error: unsupported store URL 'mysql://root@db.example/mechanic'")
 
 
 def test_a_missing_sqlite_source_is_refused_without_creating_it(capsys, tmp_path: Path) -> None:
     missing = tmp_path / "missing.sqlite3"
-    status, _, err = run(capsys, "store", "copy", sqlite(missing), sqlite(tmp_path / "b.sqlite3"),
-                         "--home", str(tmp_path))
+    status, _, err = run(
+        capsys, "store", "copy", sqlite(missing), sqlite(tmp_path / "b.sqlite3"), "--home", str(tmp_path)
+    )
     assert status == 1 and err.startswith(f"error: no store at {shown(missing)}")
     assert not missing.exists() and not (tmp_path / "b.sqlite3").exists()
 
 
-@pytest.mark.parametrize("argv", [
-    ["store", "copy", "sqlite:a.sqlite3"],
-    ["store", "copy", "sqlite:a.sqlite3", "sqlite:b.sqlite3", "--batch-size", "0"],
-    ["store"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["store", "copy", "sqlite:a.sqlite3"],
+        ["store", "copy", "sqlite:a.sqlite3", "sqlite:b.sqlite3", "--batch-size", "0"],
+        ["store"],
+    ],
+)
 def test_usage_errors_exit_2(capsys, tmp_path: Path, argv: list[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main([*argv, "--home", str(tmp_path)])
@@ -439,30 +516,43 @@ def _wrap(monkeypatch: pytest.MonkeyPatch, wrapper: type, which: int) -> None:
     monkeypatch.setattr(store_commands, "open_store", open_wrapped)
 
 
-def test_counts_that_differ_after_the_copy_exit_1_naming_the_kinds(capsys, tmp_path: Path, source,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_counts_that_differ_after_the_copy_exit_1_naming_the_kinds(
+    capsys, tmp_path: Path, source, monkeypatch: pytest.MonkeyPatch
+) -> None:
     live = tmp_path / "live.sqlite3"
     assert run(capsys, "store", "copy", source["url"], sqlite(live), "--home", str(tmp_path))[0] == 0
     _wrap(monkeypatch, Writing, which=1)
     destination = tmp_path / "copy.sqlite3"
-    status, output, err = run(capsys, "store", "copy", sqlite(live), sqlite(destination), "--home",
-                              str(tmp_path), "--json")
+    status, output, err = run(
+        capsys, "store", "copy", sqlite(live), sqlite(destination), "--home", str(tmp_path), "--json"
+    )
     assert status == 1 and output is None
     assert err.startswith(f"error: the copy from {shown(live)} to {shown(destination)} is incomplete")
     assert "settings (source 3, destination 2)" in err
     assert "webhooks" not in err
 
 
-def test_a_write_that_fails_mid_copy_says_the_destination_is_partial(capsys, tmp_path: Path, source,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_write_that_fails_mid_copy_says_the_destination_is_partial(
+    capsys, tmp_path: Path, source, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _wrap(monkeypatch, Failing, which=2)
     destination = tmp_path / "partial.sqlite3"
-    status, _, err = run(capsys, "store", "copy", source["url"], sqlite(destination), "--home", str(tmp_path),
-                         "--batch-size", "5")
+    status, _, err = run(
+        capsys,
+        "store",
+        "copy",
+        source["url"],
+        sqlite(destination),
+        "--home",
+        str(tmp_path),
+        "--batch-size",
+        "5",
+    )
     assert status == 1
     assert "server closed the connection" in err
-    assert (f"the copy stopped in runs after 5 of its records, so {shown(destination)} holds a partial "
-            "copy") in err
+    assert (
+        f"the copy stopped in runs after 5 of its records, so {shown(destination)} holds a partial copy"
+    ) in err
     assert counts_of(sqlite(destination), tmp_path)["runs"] == 5
 
 
@@ -480,7 +570,10 @@ def test_store_info(capsys, tmp_path: Path, source, pg) -> None:
     url = pg().replace("postgres@", "postgres:s3cret@", 1)
     status, output, _ = run(capsys, "--store", url, "store", "info", "--home", str(tmp_path), "--json")
     assert status == 0
-    assert output == {"url": url.replace("s3cret", "***"), "backend": "postgresql",
-                      "counts": dict.fromkeys(RECORD_KINDS, 0)}
+    assert output == {
+        "url": url.replace("s3cret", "***"),
+        "backend": "postgresql",
+        "counts": dict.fromkeys(RECORD_KINDS, 0),
+    }
     status, _, err = run(capsys, "store", "info", "--store", UNREACHABLE, "--home", str(tmp_path))
     assert status == 1 and err.startswith(f"error: cannot reach the store at {UNREACHABLE}")

@@ -21,6 +21,7 @@ from ..schema import migrate
 from ..sql.database import Database
 from ..sql.database import Dialect
 from ..sql.database import Tx
+from ..url import sqlite_url
 
 BUSY_TIMEOUT_MS = 10_000
 # The writer leaves checkpoints to a thread of their own, started every this many commits (SQLite's default
@@ -56,7 +57,7 @@ class SQLiteDatabase(Database):
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.url = f"sqlite:///{self.path}"
+        self.url = sqlite_url(self.path)
         self.dialect = DIALECT
         try:
             setup = connect(self.path)
