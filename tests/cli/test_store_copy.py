@@ -140,7 +140,7 @@ def sqlite(path: Path) -> str:
 
 def shown(path: Path) -> str:
     """How a SQLite store names itself in messages and output."""
-    return f"sqlite:///{path}"
+    return f"sqlite://{path}"
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
