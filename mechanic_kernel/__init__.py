@@ -16,6 +16,8 @@ from .errors import InvalidInput
 from .errors import MechanicError
 from .errors import NotFound
 from .errors import PayloadTooLarge
+from .errors import StoreError
+from .errors import StoreUnavailable
 from .models.events import Event
 from .models.events import RawRequest
 from .models.runs import Run
@@ -48,6 +50,8 @@ __all__ = [
     "Run",
     "RunKind",
     "RunStatus",
+    "StoreError",
+    "StoreUnavailable",
     "Task",
     "Webhook",
     "WebhookMode",
