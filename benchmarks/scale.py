@@ -8,14 +8,16 @@ the baseline measured in the same run.
    per round to the bare Tornado 204 handler (the reference, 1.0) and to ``mechanic-kernel serve --no-worker``
    with ``--processes 1`` and ``--processes 2``, on SQLite and on PostgreSQL (one fresh home or database per
    configuration). Requests/s and wrk's p50/p99 latency, as ratios to bare, and the 2-process ÷ 1-process
-   ratio per backend.
+   ratio per backend. For 2 processes, how wrk's connections spread over them (``ss``, one second in): the
+   kernel hands each new connection to whichever process accepts first.
 2. **Acknowledged but missing.** wrk's Lua script records the ``x-request-id`` of every 204 it received; after
    each round every one of them must be the ``webhook_request_id`` of an event stored during that round (an
    exact check by id, not a count). Any missing event makes the script exit 1.
 3. **Pipeline.** ``serve --no-worker`` (one process) receives ``--events`` POSTs from ``--clients`` wrk
    connections while 1 or 2 ``mechanic-kernel worker run`` processes perform them (one echo task:
    ``{% action "echo", event.data %}``); events/s from the first POST to the ``stopped_at`` of the last echo
-   action run, which must have succeeded for every event. Ratio 2 workers ÷ 1 worker, per backend.
+   action run, which must have succeeded for every event. Ratio 2 workers ÷ 1 worker, per backend. New
+   workers are left to go idle first (their first claim and start-up retention purge are not per-event work).
 4. **CPU seconds per event** of each kind of process, read from ``/proc/<pid>/stat`` (utime + stime, all
    threads) before and after each round: the ingest server (the ``--processes`` parent and its forked
    children), the workers, the PostgreSQL backends connected to the configuration's database (found in
@@ -26,8 +28,8 @@ the baseline measured in the same run.
    with PostgreSQL's write transactions (transaction ids consumed, whole cluster) and WAL fsyncs per event.
 
     .venv/bin/python benchmarks/scale.py [--seconds 8] [--rounds 2] [--connections 32] [--events 3000]
-        [--clients 16] [--worker-concurrency N] [--skip-postgres] [--skip-sqlite]
-        [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
+        [--clients 16] [--worker-concurrency N] [--skip-postgres] [--skip-sqlite] [--skip-ingest]
+        [--skip-pipeline] [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
 
 ``--postgres`` is an administrative URL: the script creates its databases (``mk_scale_<pid>_…``) on that
 server and drops them when it ends, also on Ctrl-C or failure; every process it started is stopped by its pid.
@@ -364,6 +366,7 @@ class WrkRun:
     cpu: float
     acked_ids: list[str]
     other_statuses: dict[int, int]
+    connections: list[int] | None = None  # per server process, one second into the run
 
     def figure(self, pattern: str) -> str | None:
         """The first group of ``pattern`` in wrk's output."""
@@ -396,8 +399,11 @@ class Wrk:
         self.runs = 0
 
     def run(self, url: str, *, seconds: float, connections: int, quota: int = 0,
-            until: Callable[[], bool] | None = None) -> WrkRun:
-        """Run wrk for ``seconds``, or until ``until()`` returns true (then SIGINT: wrk prints and exits)."""
+            until: Callable[[], bool] | None = None, spread: int | None = None) -> WrkRun:
+        """Run wrk for ``seconds``, or until ``until()`` returns true (then SIGINT: wrk prints and exits).
+
+        With ``spread`` (a server's pid), count one second in how wrk's connections spread over its processes.
+        """
         self.runs += 1
         ids_path = self.workdir / f"acked-{self.runs}.txt"
         script = self.workdir / f"post-{self.runs}.lua"
@@ -407,20 +413,19 @@ class Wrk:
         with open(out_path, "w") as out:
             proc = subprocess.Popen(["wrk", "-t2", f"-c{connections}", f"-d{int(seconds)}s", "--latency",
                                      "-s", str(script), url], stdout=out, stderr=subprocess.STDOUT)
+        spread_counts, started = None, time.monotonic()
         try:  # wait4, not Popen.wait: its rusage is wrk's own CPU time
-            status = None
-            if until is not None:
-                while True:
-                    pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-                    if pid:
-                        break
-                    if until():
-                        proc.send_signal(signal.SIGINT)
-                        status = None
-                        break
-                    time.sleep(0.02)
-            if status is None:
-                _, status, usage = os.wait4(proc.pid, 0)
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if spread is not None and time.monotonic() - started >= 1:
+                    spread_counts, spread = connections_per_process(urlsplit(url).port, spread), None
+                if until is not None and until():
+                    proc.send_signal(signal.SIGINT)
+                    _, status, usage = os.wait4(proc.pid, 0)
+                    break
+                time.sleep(0.02)
             proc.returncode = os.waitstatus_to_exitcode(status)
         except BaseException:
             if proc.returncode is None:
@@ -438,7 +443,21 @@ class Wrk:
             else:
                 ids.append(line)
         ids_path.unlink()
-        return WrkRun(output, usage.ru_utime + usage.ru_stime, ids, statuses)
+        return WrkRun(output, usage.ru_utime + usage.ru_stime, ids, statuses, spread_counts)
+
+
+def connections_per_process(port: int, server: int) -> list[int] | None:
+    """Established connections to ``port`` held by each process below ``server`` (``ss``), largest first."""
+    try:
+        out = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+                             capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    held: dict[int, int] = {pid: 0 for pid in descendants(server)}
+    for pid in re.findall(r"pid=(\d+)", out):
+        if int(pid) in held:
+            held[int(pid)] += 1
+    return sorted(held.values(), reverse=True)
 
 
 # -- configurations --------------------------------------------------------------------------------------
@@ -586,6 +605,7 @@ class Bench:
         figures: dict[str, Any] = {
             "rps": result.rps, "p50": result.latency("50"), "p99": result.latency("99"),
             "acked": len(result.acked_ids), "other_statuses": result.other_statuses,
+            "connections": result.connections,
             "socket_errors": result.socket_errors, "wall": wall,
             "cpu": {**spent(cpu0, cpu1), "wrk": result.cpu, "bench": self1 - self0},
             "busy_cores": (machine1[0] - machine0[0]) / CLK_TCK / wall,
@@ -627,8 +647,10 @@ class Bench:
               f"{args.seconds} s rounds", flush=True)
         for number in range(1, args.rounds + 1):
             for config in configs if number % 2 else list(reversed(configs)):
-                def drive(_: int, url: str = config.url) -> tuple[WrkRun, float]:
-                    return self.wrk.run(url, seconds=args.seconds, connections=args.connections), time.time()
+                def drive(_: int, config: Config = config) -> tuple[WrkRun, float]:
+                    spread = config.server.pid if config.name.endswith("x2") else None
+                    return self.wrk.run(config.url, seconds=args.seconds, connections=args.connections,
+                                        spread=spread), time.time()
 
                 figures = self.measure(config, drive)
                 config.rounds.append(figures)
@@ -639,7 +661,9 @@ class Bench:
                          if "stored" in figures else "")
                       + (f"  other statuses {figures['other_statuses']}" if figures["other_statuses"] else "")
                       + (f"  socket errors: {figures['socket_errors']}" if figures["socket_errors"] else "")
-                      + (f"  CPU s per forked process {'/'.join(f'{s:.1f}' for s in figures['split'])}"
+                      + (f"  connections per process {'/'.join(map(str, figures['connections']))}"
+                         if figures["connections"] else "")
+                      + (f"  CPU s per process {'/'.join(f'{s:.1f}' for s in figures['split'])}"
                          if "split" in figures else "")
                       + f"  machine busy {figures['busy_cores']:.2f} cores", flush=True)
         for config in configs:
@@ -680,7 +704,7 @@ class Bench:
                                                    *concurrency], log)
                         config.workers.append(worker)
                         wait_for_line(log, "worker performing runs", worker)
-                    time.sleep(0.5)  # the workers' first look at the queue (nothing due) is behind them
+                    self.wait_idle(config)
                     figures = self.measure(config, lambda seq, c=config: self.drive(c, seq),
                                            self.finisher(config))
                 finally:
@@ -697,6 +721,22 @@ class Bench:
             self.procs.stop(server.server)
             server.probe.close()
         return configs
+
+    def wait_idle(self, config: Config, timeout: float = 60) -> None:
+        """Wait until the workers and the database are idle.
+
+        A worker's start-up work (its first claim, and the retention purge it runs at start and then hourly:
+        about 0.4 s of PostgreSQL CPU on these stores) is not the pipeline's cost per event.
+        """
+        pg = self.pg if config.backend == "postgresql" else None
+        deadline = time.monotonic() + timeout
+        before = sample(config.groups(pg))
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            after = sample(config.groups(pg))
+            if sum(spent(before, after).values()) < 0.02:
+                return
+            before = after
 
     def drive(self, config: Config, events_seq: int) -> tuple[WrkRun, float]:
         """POST until ``--events`` events are stored (each wrk thread also stops after its share)."""
@@ -809,6 +849,10 @@ def report_ingest(configs: list[Config], args: argparse.Namespace) -> int:
     for backend in ("sqlite", "postgresql"):
         ratio_line(by_name.get(f"{backend} x1"), by_name.get(f"{backend} x2"), "rps",
                    "2 processes / 1 process", 1.4 if backend == "postgresql" else None)
+        if two := by_name.get(f"{backend} x2"):
+            spreads = ", ".join("/".join(map(str, r["connections"])) if r["connections"] else "?"
+                                for r in two.rounds)
+            print(f"{'':10s} wrk's {args.connections} connections per server process, by round: {spreads}")
     pg_lines(configs, "acked")
     print(f"acknowledged but missing from the store: {missing} "
           f"(target 0: {'met' if missing == 0 else 'NOT met'})")
@@ -866,6 +910,7 @@ def main() -> int:
         return 2
 
     signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGINT, _interrupted)  # also when started with SIGINT ignored (a background job)
     workdir = Path(tempfile.mkdtemp(prefix="mechanic-scale-"))
     procs = Processes(workdir)
     pg: Postgres | None = None

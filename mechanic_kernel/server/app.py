@@ -39,15 +39,41 @@ def make_app(workbench: Workbench) -> Application:
     return Application(default_handlers(workbench))
 
 
-def bind(host: str, port: int) -> list[socket.socket]:
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET if host in ("127.0.0.1", "0.0.0.0") else socket.AF_UNSPEC
+
+
+def bind(host: str, port: int, *, reuse_port: bool = False) -> list[socket.socket]:
     """Listening sockets for ``host:port`` (0 picks a free port).
+
+    ``reuse_port`` lets several processes each listen on the port; the kernel spreads new connections over them.
 
     Raises:
         OSError: when the address cannot be bound (port in use, bad host).
     """
-    return netutil.bind_sockets(
-        port, host, family=socket.AF_INET if host in ("127.0.0.1", "0.0.0.0") else socket.AF_UNSPEC
-    )
+    return netutil.bind_sockets(port, host, family=_family(host), reuse_port=reuse_port)
+
+
+def reserve_port(host: str, port: int) -> socket.socket:
+    """A bound, non-listening ``SO_REUSEPORT`` socket holding ``host:port`` (0 picks a free port).
+
+    Server processes then each listen on the port with their own socket (:func:`bind` with ``reuse_port``); a
+    socket that does not listen receives no connections, so this one only keeps the port for them.
+
+    Raises:
+        OSError: when the address cannot be bound (port in use, bad host).
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host or None, port, _family(host), socket.SOCK_STREAM, 0, socket.AI_PASSIVE)[0]
+    holder = socket.socket(family, kind, proto)
+    try:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        holder.bind(address)
+    except OSError:
+        holder.close()
+        raise
+    return holder
 
 
 def server_url(host: str, sockets: list[socket.socket]) -> str:

@@ -1,7 +1,9 @@
-"""``mechanic-kernel serve --processes N``: N ingest processes sharing one listening socket.
+"""``mechanic-kernel serve --processes N``: N ingest processes sharing one port.
 
-The parent binds the socket, checks that the store opens (so a wrong URL fails once, before any fork), then
-forks the servers; the kernel spreads incoming connections over them. Each child opens its own workbench (its
+The parent checks that the store opens (so a wrong URL fails once, before any fork) and reserves the port, then
+forks the servers. Each listens on the port with a socket of its own (``SO_REUSEPORT``), so the kernel spreads
+new connections over the processes; with one shared listening socket, whichever process woke first would accept
+a whole burst of connections and leave the others idle. Each child opens its own workbench (its
 own connections and writer) and serves until told to stop; only the first also runs the worker, unless
 ``--no-worker`` (more workers: ``mechanic-kernel worker run``, in any number of processes). The parent only
 supervises: it forwards SIGINT and SIGTERM, waits for every child to finish its in-flight writes, and
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING
 from ..runtime_file import clear_server_note
 from ..runtime_file import write_server_note
 from .app import bind
+from .app import reserve_port
 from .app import server_url
 from .standalone import serve
 
@@ -62,8 +65,9 @@ def serve_processes(
     check.close()
     if threading.active_count() > 1:
         raise RuntimeError("threads are still running; refusing to fork server processes")
-    sockets = bind(host, port)
-    url = server_url(host, sockets)
+    holder = reserve_port(host, port)
+    bound_port = holder.getsockname()[1]
+    url = server_url(host, [holder])
     base_url = public_url or configured or url
     stopping = False
     children: dict[int, int] = {}  # pid -> index
@@ -85,7 +89,7 @@ def serve_processes(
                         port,
                         public_url,
                         run_worker=run_worker and index == 0,
-                        sockets=sockets,
+                        sockets=bind(host, bound_port, reuse_port=True),
                         announce=False,
                     )
                 )
@@ -112,7 +116,8 @@ def serve_processes(
     for index in range(processes):
         spawn(index)
     write_server_note(home, url, "serve", public_url=public_url)
-    print(f"mechanic-kernel serving {url} with {processes} processes", flush=True)
+    print(f"mechanic-kernel serving {url}", flush=True)  # the CLI contract's first line, whatever N is
+    print(f"{processes} server processes share the port", flush=True)
     print(f"webhook URLs start with {base_url}/mechanic/webhooks/", flush=True)
     print(f"home: {home}", flush=True)
     print(f"store: {store_url}", flush=True)
@@ -142,8 +147,7 @@ def serve_processes(
             )
             spawn(index)
     finally:
-        for sock in sockets:
-            sock.close()
+        holder.close()
         clear_server_note(home)
         print("mechanic-kernel stopped", file=sys.stderr, flush=True)
     return status

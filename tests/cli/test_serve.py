@@ -102,3 +102,53 @@ def test_port_in_use_is_a_clear_error(served: Served, home: Path) -> None:
                             capture_output=True, text=True, timeout=30)
     assert result.returncode != 0
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def _established(pid: int, port: int) -> int:
+    """How many established TCP connections on ``port`` the process ``pid`` holds (read from /proc)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01" and fields[9] in inodes:
+                count += 1
+    return count
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def test_processes_share_the_port_and_the_connections(home: Path) -> None:
+    webhook = create_webhook(home)
+    running = start_serve(home, "--processes", "2")
+    try:
+        assert running.url.startswith("http://127.0.0.1:")
+        port = int(running.url.rsplit(":", 1)[1])
+        clients = [httpx.Client(trust_env=False, timeout=30) for _ in range(32)]
+        try:
+            for index, client in enumerate(clients):  # 32 keep-alive connections, like wrk's
+                assert client.post(f"{running.url}/mechanic/webhooks/{webhook['id']}", json={"i": index}).status_code == 204
+            children = _children(running.process.pid)
+            assert len(children) == 2
+            per_process = [_established(child, port) for child in children]
+        finally:
+            for client in clients:
+                client.close()
+        assert sum(per_process) == 32
+        assert min(per_process) >= 4, per_process  # the kernel spreads them; none sits idle
+        running.process.send_signal(signal.SIGTERM)
+        assert running.process.wait(30) == 0
+    finally:
+        if running.process.poll() is None:
+            running.process.kill()
+    with Workbench(home) as bench:
+        assert sorted(event.data["i"] for event in bench.list_events(limit=None)) == list(range(32))

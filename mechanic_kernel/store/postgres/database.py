@@ -89,6 +89,9 @@ class _PgTx:
 def _configure(conn: psycopg.Connection[Any]) -> None:
     # JSON columns come back as their text, as SQLite's do: the shared SQL decodes them itself.
     conn.adapters.register_loader("json", TextLoader)
+    # The planner's row estimates for the recursive retention query are huge, so PostgreSQL would JIT-compile
+    # it (half a second on a small store, for a query that then runs in milliseconds); our queries are short.
+    conn.execute("SET jit = off")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -147,9 +150,9 @@ class PostgresDatabase(Database):
             conn = psycopg.connect(
                 self._conninfo, autocommit=True, row_factory=dict_row, connect_timeout=CONNECT_TIMEOUT
             )
+            _configure(conn)
         except psycopg.Error as exc:
             raise unreachable(self.url, exc) from exc
-        _configure(conn)
         return conn
 
     def _wrap_error(self, exc: BaseException) -> StoreError:
@@ -241,6 +244,9 @@ class PostgresDatabase(Database):
             conn.close()
         except psycopg.Error:
             pass  # already broken
+
+    def attach_loop(self, loop: Any) -> None:
+        """Declined: a commit here waits on the network, which must not stall a server's event loop."""
 
     def _after_batch(self, conn: psycopg.Connection[Any], committed: bool) -> None:
         self._down_error = None  # the server answers again: reads need not wait out the pause
