@@ -1,9 +1,9 @@
 """``mechanic-kernel serve --processes N``: N ingest processes sharing one port.
 
-The parent checks that the store opens (so a wrong URL fails once, before any fork) and reserves the port, then
-forks the servers. Each listens on the port with a socket of its own (``SO_REUSEPORT``), so the kernel spreads
-new connections over the processes; with one shared listening socket, whichever process woke first would accept
-a whole burst of connections and leave the others idle. Each child opens its own workbench (its
+The parent checks that the store opens (so a wrong URL fails once, before any fork) and reserves the port,
+then forks the servers. Each listens on the port with a socket of its own (``SO_REUSEPORT``), so the kernel
+spreads new connections over the processes; with one shared listening socket, whichever process woke first
+would accept a whole burst of connections and leave the others idle. Each child opens its own workbench (its
 own connections and writer) and serves until told to stop; only the first also runs the worker, unless
 ``--no-worker`` (more workers: ``mechanic-kernel worker run``, in any number of processes). The parent only
 supervises: it forwards SIGINT and SIGTERM, waits for every child to finish its in-flight writes, and
