@@ -15,6 +15,7 @@ import pytest
 from pgtools import REQUIRED
 from pgtools import TestDatabase
 from pgtools import connect_or_reason
+from pgtools import unreachable_reason
 
 from mechanic_kernel import Workbench
 from mechanic_kernel.models.webhooks import Webhook
@@ -28,6 +29,36 @@ BOTH_BACKENDS = ("tests/store/", "tests/runs/", "tests/actions/", "tests/webhook
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: the test checks what only the SQLite backend does")
+    config.stash[_UNREACHABLE] = unreachable_reason()
+
+
+_UNREACHABLE = pytest.StashKey[str | None]()
+_NOT_RUN = pytest.StashKey[int]()
+
+
+def _needs_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    uses_backend = callspec is not None and callspec.params.get("backend") == "postgresql"
+    return uses_backend or "postgres" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without a PostgreSQL server, its tests are left out and said so once (CI requires them instead)."""
+    if config.stash[_UNREACHABLE] is None or REQUIRED:
+        return
+    left_out = [item for item in items if _needs_postgres(item)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not _needs_postgres(item)]
+    config.stash[_NOT_RUN] = len(left_out)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    reason = config.stash[_UNREACHABLE]
+    if reason is not None and not REQUIRED and config.stash.get(_NOT_RUN, 0):
+        terminalreporter.write_line(
+            f"postgresql: {config.stash[_NOT_RUN]} tests not run: {reason} "
+            "(set MECHANIC_TEST_POSTGRES to a server URL)", yellow=True)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -3,8 +3,8 @@
 The server is ``MECHANIC_TEST_POSTGRES`` (default: this machine kind's ``postgresql://postgres@127.0.0.1:5432/test``,
 trust auth). The run creates its own database on it and drops it when the session ends; each test gets a
 fresh schema of that database (``?options=-csearch_path%3D…`` in its store URL), so tests never see each
-other's rows. Without a reachable server the PostgreSQL tests skip with one reason, unless
-``MECHANIC_TEST_REQUIRE_POSTGRES=1`` (CI sets it), which turns the skip into a failure.
+other's rows. Without a reachable server the PostgreSQL tests are left out and the run says so in one line
+(tests/conftest.py), unless ``MECHANIC_TEST_REQUIRE_POSTGRES=1`` (CI sets it): then each of them fails.
 """
 
 from __future__ import annotations
@@ -57,6 +57,16 @@ class TestDatabase:
         """Remove the run's database (connections still open to it are closed by the server)."""
         with psycopg.connect(self.server, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name)))
+
+
+def unreachable_reason(server: str = SERVER) -> str | None:
+    """Why the test server cannot be used, or None when it answers."""
+    try:
+        with psycopg.connect(server, connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return f"PostgreSQL is not reachable at {server} ({first})"
 
 
 def connect_or_reason(server: str = SERVER) -> TestDatabase | str:
