@@ -21,6 +21,7 @@ from .runtime_file import read_server_note
 from .settings import Settings
 from .settings import origin_of
 from .store import open_store
+from .store import resolve as resolve_store
 from .tasks.service import Tasks
 from .webhooks.receiver import WebhookReceiver
 from .webhooks.receiver import reinterpret
@@ -50,7 +51,8 @@ class Workbench:
                  store: str | None = None) -> None:
         self.home: Path = resolve_home(home)
         self.clock = clock or Clock()
-        self.store = open_store(self.home, store)
+        target = resolve_store(self.home, store)
+        self.store = open_store(self.home, target.url)
         self.settings = Settings(self.store.settings)
         self.outbox = self.store.outbox  # emails of email actions and the account's email templates
         self.webhooks = Webhooks(self.store.webhooks, self.clock, self.base_url)
@@ -68,6 +70,7 @@ class Workbench:
             home=self.home,
             base_url=self.base_url,
             services={"outbox": self.store.outbox, "files": self.store.files},
+            store_url=target.url,
         )
         self.runs = Runs(self.engine)  # list/get/retry runs, cancel queued events, event filters
         self.worker = Worker(self.engine)  # step(), run_until_idle(); serve runs work()

@@ -26,8 +26,8 @@ from .followups import error_event
 from .followups import new_event
 from .followups import perform_event
 
-INTERRUPTED = ("interrupted: the worker performing this action stopped before it finished, so whether its effect "
-               "happened is unknown; it was not performed again. Retry it to perform it again")
+INTERRUPTED = ("interrupted: the worker performing this action stopped before it finished, so whether its "
+               "effect happened is unknown; it was not performed again. Retry it to perform it again")
 
 
 def context_for(engine: Engine, run: Run) -> ActionContext:

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -26,6 +27,9 @@ from ..tasks.subscriptions import Subscription
 from ..tasks.subscriptions import parse_lines
 from .queue import DEFAULT_LEASE_SECONDS
 from .queue import RunQueue
+
+if TYPE_CHECKING:
+    from .renderer import RenderPool
 
 log = logging.getLogger("mechanic_kernel.runs")
 
@@ -56,6 +60,7 @@ class Engine:
         base_url: returns where the workbench is reachable.
         services: more services handed to actions by name (``outbox``, ``files``…).
         lease_seconds: how long a worker's claim on a run holds without renewal.
+        store_url: the store's URL as the workbench opened it (render processes open it too).
     """
 
     def __init__(
@@ -70,6 +75,7 @@ class Engine:
         base_url: Callable[[], str],
         services: dict[str, Any] | None = None,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        store_url: str | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -80,6 +86,11 @@ class Engine:
         self.base_url = base_url
         self.services: dict[str, Any] = services if services is not None else {}
         self._tasks = tasks
+        self.store_url = store_url
+        # Set by a server's worker while it works: renders then run in processes of their own.
+        self.renderer: RenderPool | None = None
+        # Seconds a live render may take (None: the dialect's default, Runtime.render_timeout).
+        self.render_timeout: float | None = None
 
     # -- tasks ---------------------------------------------------------------------------------------------
     def tasks(self) -> list[Task]:
@@ -131,7 +142,9 @@ class Engine:
     def runtime(self) -> Runtime:
         """A live (non-preview) runtime at the clock's current moment."""
         settings = self.settings.show()
+        limits = {} if self.render_timeout is None else {"render_timeout": self.render_timeout}
         return Runtime(
+            **limits,
             now=self.clock.now(),
             timezone=ZoneInfo(settings.get("timezone") or "UTC"),
             preview=False,

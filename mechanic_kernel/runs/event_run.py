@@ -5,12 +5,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING
-from typing import Any
 
-from ..liquid.limits import LimitedBuffer
-from ..liquid.render import parse_template
-from ..liquid.runtime import Runtime
-from ..liquid.runtime import attach
 from ..models.runs import Run
 from ..models.runs import RunKind
 from ..models.runs import RunStatus
@@ -19,6 +14,8 @@ from ..store.contract import Changes
 from ..store.contract import EventRoute
 from .engine import Engine
 from .engine import in_executor
+from .filters import FilterError
+from .filters import apply_filters
 from .followups import ERROR_PREFIX
 from .followups import error_event
 from .followups import origin_only
@@ -31,29 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("mechanic_kernel.runs")
 
 
-class FilterError(Exception):
-    """An event filter did not render."""
-
-    def __init__(self, name: str, message: str) -> None:
-        super().__init__(message)
-        self.name = name
-        self.message = message
-
-
-def render_filter(source: str, variables: dict[str, Any], runtime: Runtime) -> str:
-    """Render an event filter as plain text (filters write ``false``, not Mechanic objects).
-
-    Raises:
-        LiquidError: and any other exception of the render.
-    """
-    template = parse_template(source)
-    context = template.context_class(template, globals=template.make_globals(variables))
-    attach(context, runtime)
-    buffer = LimitedBuffer(runtime)
-    template.render_with_context(context, buffer)
-    return buffer.getvalue()
-
-
 def run_filters(engine: Engine, event: Event) -> str | None:
     """The name of the first filter that stops ``event`` (renders ``false``), or None when all let it pass.
 
@@ -64,20 +38,13 @@ def run_filters(engine: Engine, event: Event) -> str | None:
         # Error events skip the filters: a broken filter must not swallow the report of its own failure
         # (docs/decisions.md, "Runs").
         return None
-    filters = engine.store.runs.filters()
+    filters = [(item["name"], item["source"]) for item in engine.store.runs.filters()]
     if not filters:
         return None
-    variables = {"event": engine.event_object(event), "shop": engine.shop(), "cache": engine.cache.view()}
-    for item in filters:
-        try:
-            output = render_filter(item["source"], dict(variables), engine.runtime())
-        except Exception as exc:  # noqa: BLE001 - any failure of a filter becomes mechanic/errors/event
-            raise FilterError(item["name"], f"event filter {item['name']!r} failed: "
-                                            f"{getattr(exc, 'message', None) or exc}") from exc
-        # The documented filters print false between newlines, so compare the stripped output (spec §3.1).
-        if output.strip() == "false":
-            return item["name"]
-    return None
+    if engine.renderer is not None:
+        return engine.renderer.run_filters(filters, event, engine.shop(), engine.runtime())
+    return apply_filters(filters, engine.event_object(event), engine.shop(), engine.cache.view(),
+                         engine.runtime())
 
 
 def receives(engine: Engine, task: Task, event: Event, route: EventRoute) -> bool:
@@ -182,7 +149,8 @@ def _conclude(engine: Engine, run: Run, inline_tasks: bool = False) -> Changes:
         return changes
     planned = plan_task_runs(engine, event, run)
     changes.runs.extend(planned)
-    changes.move(run, RunStatus.SUCCEEDED, stopped_at=engine.queue.now(), result=[task.id for task in planned],
+    changes.move(run, RunStatus.SUCCEEDED, stopped_at=engine.queue.now(),
+                 result=[task.id for task in planned],
                  error=None, details={})
     if inline_tasks:
         perform_due_task_runs(engine, event, changes, planned)

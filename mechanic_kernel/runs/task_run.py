@@ -57,6 +57,8 @@ def _same_results(record: dict[str, Any], previous: dict[str, Any]) -> bool:
 
 
 def _render(engine: Engine, task: Task, event: Event) -> RenderResult:
+    if engine.renderer is not None:
+        return engine.renderer.render_task(task, event, engine.shop(), engine.runtime())
     return render_task(task, engine.event_object(event), shop=engine.shop(), cache=engine.cache.view(),
                        runtime=engine.runtime())
 

@@ -4,10 +4,11 @@ The recipe: ``work()`` → ``claim()`` → ``perform()`` → the run's module co
 a slot is free. The clock decides what is due, so tests move a FrozenClock and step; nothing sleeps.
 
 Any number of workers, in any processes, may share a store: each claim holds its runs under a lease that
-``work()`` renews while it performs them, so a run is performed by one worker at a time, and a worker that dies
-leaves runs that the next claim takes over once their lease lapses. ``work()`` wakes when the store says runs
-came due (at once for commits of its own process; across processes on PostgreSQL, through LISTEN/NOTIFY)
-and otherwise looks again every poll interval.
+``work()`` renews while it performs them, so a run is performed by one worker at a time, and a worker that
+dies leaves runs that the next claim takes over once their lease lapses. ``work()`` wakes when the store says
+runs came due (at once for commits of its own process; across processes on PostgreSQL, through
+LISTEN/NOTIFY) and otherwise looks again every poll interval. Its renders run in processes of their own
+(:mod:`.renderer`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..models.runs import Run
 from ..models.runs import RunKind
 from .engine import Engine
 from .perform import perform
+from .renderer import RenderPool
 from .retention import purge
 
 if TYPE_CHECKING:
@@ -66,13 +68,17 @@ class Worker:
     Args:
         engine: what performing needs (store, clock, tasks, services).
         concurrency: how many runs ``work()`` performs at once (spec §3.5: the run queue size).
+        isolate_renders: ``work()`` renders in processes of its own (:mod:`.renderer`), so that a runaway
+            render is stopped without stopping the server; ``step`` and ``run_until_idle`` render in-process.
     """
 
-    def __init__(self, engine: Engine, concurrency: int = DEFAULT_CONCURRENCY) -> None:
+    def __init__(self, engine: Engine, concurrency: int = DEFAULT_CONCURRENCY, *,
+                 isolate_renders: bool = True) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.engine = engine
         self.concurrency = concurrency
+        self.isolate_renders = isolate_renders
         self._executor: Executor | None = None
         self._wake: asyncio.Event | None = None
         self._wake_loop: asyncio.AbstractEventLoop | None = None
@@ -174,6 +180,9 @@ class Worker:
         running: set[asyncio.Task[Any]] = set()
         unsubscribe = self.engine.store.runs.on_due(self.wake)
         renewing = asyncio.ensure_future(self._renew_leases())
+        pool = RenderPool(self.engine.home, self.engine.store_url, self.concurrency) if self.isolate_renders \
+            else None
+        self.engine.renderer = pool
         store_away = False
         try:
             while not stop.is_set():
@@ -188,7 +197,8 @@ class Worker:
                     store_away = False
                 except StoreUnavailable as exc:
                     if not store_away:  # once per outage, not every poll
-                        log.warning("the worker cannot reach the store (%s); trying again every poll", exc.message)
+                        log.warning("the worker cannot reach the store (%s); trying again every poll",
+                                    exc.message)
                     store_away, claimed = True, []
                 except Exception:  # noqa: BLE001 - a locked or failing store must not end a server's worker
                     log.exception("the worker could not claim runs; trying again shortly")
@@ -211,6 +221,9 @@ class Worker:
                 await asyncio.gather(*running, return_exceptions=True)
             renewing.cancel()
             await asyncio.gather(renewing, return_exceptions=True)
+            if pool is not None:
+                self.engine.renderer = None
+                pool.close()
             self._wake = self._wake_loop = None
 
     async def _maybe_purge(self) -> None:
