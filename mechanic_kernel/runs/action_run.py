@@ -26,6 +26,7 @@ from .followups import error_event
 from .followups import new_event
 from .followups import perform_event
 
+OUTCOME_UNKNOWN = "outcome_unknown"
 INTERRUPTED = ("interrupted: the worker performing this action stopped before it finished, so whether its "
                "effect happened is unknown; it was not performed again. Retry it to perform it again")
 
@@ -77,7 +78,9 @@ async def perform(engine: Engine, run: Run, executor: Executor | None) -> Change
         return changes
     if run.taken_over and not _repeatable(run):
         error = INTERRUPTED
-        changes.move(run, RunStatus.FAILED, stopped_at=engine.queue.now(), error=error, result=None)
+        # Marked, so a person (and the activity views) can tell "maybe done" from "failed".
+        changes.move(run, RunStatus.FAILED, stopped_at=engine.queue.now(), error=error, result=None,
+                     details={**run.details, OUTCOME_UNKNOWN: True})
         _follow_ups(engine, run, task, changes, failed=True, error=error)
         advance_sequence(engine, run, changes, failed=True)
         return changes

@@ -20,6 +20,7 @@ from ..store.contract import Changes
 from ..store.contract import NewEvent
 from ..topics import validate_user_topic
 from .engine import Engine
+from .action_run import OUTCOME_UNKNOWN
 from .followups import USER_SOURCE
 from .followups import new_event
 from .followups import origin_only
@@ -44,6 +45,8 @@ def parse_run_at(value: Any) -> dt.datetime | None:
 def _fresh_details(run: Run) -> dict[str, Any]:
     # A retry discards the previous result (spec §3.6); an action run keeps the options it was rendered with.
     if run.kind is RunKind.ACTION:
+        if OUTCOME_UNKNOWN in run.details:
+            return {"details": {key: value for key, value in run.details.items() if key != OUTCOME_UNKNOWN}}
         return {}
     if run.kind is RunKind.TASK:
         return {"details": {"task_name": run.details.get("task_name")}}
@@ -122,6 +125,7 @@ class Runs:
                     "options": action.details.get("options"), "meta": action.details.get("meta"),
                     "status": action.status.value, "result": action.result,
                     "error": action.error, "attempts": action.attempts, "run_at": action.run_at,
+                    "outcome_unknown": bool(action.details.get(OUTCOME_UNKNOWN)),
                     "started_at": action.started_at, "stopped_at": action.stopped_at,
                 } for action in self.action_runs(run.id)],
             })

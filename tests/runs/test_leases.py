@@ -51,6 +51,9 @@ def test_an_echo_action_is_performed_again_and_other_actions_fail_as_interrupted
     echo, cache = bench.runs.action_runs(only_task_run(bench, event.id).id)
     assert (echo.status, echo.result, echo.attempts) == (RunStatus.SUCCEEDED, 1, 2)
     assert (cache.status, cache.error, cache.attempts) == (RunStatus.FAILED, INTERRUPTED, 2)
+    assert cache.details["outcome_unknown"] is True and "outcome_unknown" not in echo.details
+    described = bench.describe_event(event.id)["task_runs"][0]["action_runs"]
+    assert [action["outcome_unknown"] for action in described] == [False, True]
     assert bench.cache.get("hits") is None  # the interrupted increment was not made again
     [error] = bench.list_events(topic="mechanic/errors/action")
     assert error.data["message"] == INTERRUPTED and error.data["action"]["type"] == "cache"
@@ -151,3 +154,20 @@ def test_work_renews_the_leases_of_the_runs_it_performs(bench, clock, slow) -> N
     held, renewed, other = asyncio.run(scenario())
     assert renewed > held and other == []
     assert bench.runs.get(action.id).status is RunStatus.SUCCEEDED
+
+
+def test_a_retry_by_hand_clears_the_unknown_outcome(bench, clock) -> None:
+    make_task(bench, '{% action "cache", "set", "k", 1 %}')
+    event = bench.emit_event(TOPIC)
+    bench.worker.run_until_idle(max_runs=2)
+    bench.worker.claim()
+    lapse(bench, clock)
+    bench.worker.run_until_idle()
+    [action] = bench.runs.action_runs(only_task_run(bench, event.id).id)
+    assert action.details["outcome_unknown"] is True
+    bench.runs.retry(action.id)
+    bench.worker.run_until_idle()
+    done = bench.runs.get(action.id)
+    assert done.status is RunStatus.SUCCEEDED and "outcome_unknown" not in done.details
+    assert done.details["type"] == "cache" and done.details["options"] == ["set", "k", 1]
+    assert bench.cache.get("k") == 1
